@@ -1,0 +1,91 @@
+# mxq - GNU make.  make [WERROR=1] [SANITIZE=1]; make check; make demo
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PYTHON ?= /usr/bin/python3
+CLANG ?= clang
+VERSION := 0.1.0
+
+LIBS_PC := libcares libidn2 jansson
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+SAN_FLAGS :=
+ifeq ($(SANITIZE),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+endif
+MXQ_CPPFLAGS := -std=c11 -D_DEFAULT_SOURCE -DMXQ_VERSION='"$(VERSION)"' \
+	-Iinclude $(PC_CFLAGS)
+ALL_CFLAGS = $(MXQ_CPPFLAGS) $(WARNINGS) $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+LDLIBS += $(PC_LIBS) -lm
+
+B := build
+LIB_SRC := src/status.c src/wire.c src/esc.c src/msg.c src/idn.c src/mx.c \
+	src/cli.c src/resolver.c src/lookup.c src/input.c \
+	src/fmt_text.c src/fmt_short.c src/fmt_json.c
+LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/%)
+
+.PHONY: all check unit system demo install uninstall clean fuzz bench lint deps
+
+all: mxq
+
+mxq: $(LIB_OBJ) $(B)/main.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: src/%.c | $(B)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/test_%.o: tests/unit/test_%.c | $(B)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/test_%: $(B)/test_%.o $(LIB_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(B):
+	mkdir -p $(B)
+
+# The README's test command: unit tests, then system tests against knotd.
+check: unit system
+
+unit: $(UNIT_BIN)
+	@pass=0; fail=0; for t in $(UNIT_BIN); do \
+		if ./$$t; then pass=$$((pass+1)); else fail=$$((fail+1)); fi; \
+	done; echo "unit test programs: $$pass passed, $$fail failed"; \
+	test $$fail -eq 0
+
+system: mxq
+	MXQ=$(CURDIR)/mxq $(PYTHON) -m pytest -q -p no:cacheprovider tests/system
+
+demo:
+	@sh examples/demo.sh
+
+install: mxq
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 mxq $(DESTDIR)$(BINDIR)/mxq
+	install -m 644 man/mxq.1 $(DESTDIR)$(MANDIR)/man1/mxq.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mxq $(DESTDIR)$(MANDIR)/man1/mxq.1
+
+lint:
+	mandoc -Tlint -W warning man/mxq.1
+
+clean:
+	rm -rf $(B) mxq
+
+-include $(wildcard $(B)/*.d)

@@ -1,0 +1,45 @@
+/* Domains from arguments or from lines of a file, ready for lookup. */
+#ifndef MXQ_INPUT_H
+#define MXQ_INPUT_H
+
+#include <stddef.h>
+
+#include "mxq/mx.h"
+#include "mxq/status.h"
+
+/* Longest input line read; longer lines are reported, not read whole. */
+#define INPUT_LINE_MAX 4096
+
+struct input;
+
+/*
+ * Open a file of domains ("-" is stdin).  MXQ_EUSAGE with a message on
+ * stderr when it cannot be opened, MXQ_ENOMEM.
+ */
+enum mxq_status input_open(const char *path, struct input **out);
+
+/*
+ * Next domain line: blank lines and lines starting with '#' are skipped,
+ * surrounding white space is trimmed.  Returns 1 and sets *text and *len
+ * (valid until the next call) and *lineno, 0 at the end, -1 on a read
+ * error (reported on stderr).  A line longer than INPUT_LINE_MAX comes
+ * back with *len == (size_t)-1 and no text.
+ */
+int input_next(struct input *in, const char **text, size_t *len,
+    size_t *lineno);
+
+/* Number of lines of a regular file, or 0 when unknown (stdin, pipes). */
+size_t input_count(struct input *in);
+
+void input_close(struct input *in);
+
+/*
+ * Make a model entry for one domain as given (len bytes, not NUL-
+ * terminated necessarily).  A name that is not valid gets status
+ * MXQ_EINVAL and a message, and still comes back, so that it keeps its
+ * place in the output.  An e-mail address stands for its domain part.
+ * NULL when out of memory.
+ */
+struct mx_domain *input_domain(const char *text, size_t len, size_t lineno);
+
+#endif

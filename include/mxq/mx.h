@@ -1,0 +1,155 @@
+/* The result model: a domain, its exchanges and their addresses. */
+#ifndef MXQ_MX_H
+#define MXQ_MX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mxq/status.h"
+#include "mxq/wire.h"
+
+/* Bounds, documented in mxq(1) under LIMITS. */
+#define MX_MAX_EXCHANGES	1024	/* MX records used per domain */
+#define MX_MAX_ADDRESSES	256	/* addresses kept per exchange and family */
+#define MX_MAX_CNAME		16	/* CNAME links followed per name */
+
+enum mx_source {
+	MX_SRC_ANSWER,		/* an A/AAAA query of our own */
+	MX_SRC_ADDITIONAL	/* the additional section of the MX reply */
+};
+
+struct mx_addr {
+	int family;		/* 4 or 6 */
+	uint8_t bytes[16];
+	uint32_t ttl;
+	enum mx_source source;
+};
+
+/* Warnings on an exchange (bits). */
+#define MX_W_CNAME	0x01	/* the exchange name is an alias (RFC 2181 10.3) */
+#define MX_W_IPLITERAL	0x02	/* the exchange name looks like an IP address */
+#define MX_W_NULLMIXED	0x04	/* "." mixed with other MX records (RFC 7505) */
+#define MX_W_DUPLICATE	0x08	/* the same MX record came more than once */
+#define MX_W_PARTIAL	0x10	/* one address family failed temporarily */
+#define MX_W_ADDRLIMIT	0x20	/* more addresses than MX_MAX_ADDRESSES */
+
+/* Per-family lookup state of an exchange. */
+struct mx_family {
+	int asked;		/* 1 when this family was looked up */
+	enum mxq_status status;
+	char *message;		/* detail for a failure, or NULL */
+};
+
+struct mx_exchange {
+	uint16_t pref;
+	uint32_t ttl;
+	size_t order;			/* position in the reply */
+	struct wire_name name;
+	char *text;			/* presentation form */
+	char *utext;			/* Unicode form when it differs, or NULL */
+	enum mxq_status status;		/* summary, set by mx_domain_finish */
+	struct mx_family fam4, fam6;
+	struct mx_addr *addr;
+	size_t naddr;
+	char **cname;			/* alias chain followed, presentation */
+	size_t ncname;
+	unsigned warn;			/* MX_W_* */
+};
+
+enum mx_verdict {
+	MX_V_ROUTE,		/* MX records, at least one exchange reachable */
+	MX_V_IMPLICIT,		/* no MX, the domain's own address (RFC 5321 5.1) */
+	MX_V_LISTED,		/* --no-resolve: MX records present */
+	MX_V_NOADDR,		/* MX records, none with an address */
+	MX_V_NULLMX,		/* RFC 7505: accepts no mail */
+	MX_V_NOMAIL,		/* no MX and no address */
+	MX_V_NXDOMAIN,		/* the domain does not exist */
+	MX_V_UNKNOWN,		/* temporary failure: the answer is unknown */
+	MX_V_INVALID		/* the name given is not a domain name */
+};
+
+/* Domain-level warnings (bits). */
+#define MX_DW_DUPLICATE	0x01	/* duplicate MX records were merged */
+
+struct mx_domain {
+	char *input;			/* as given, escaped for display */
+	size_t line;			/* input line, 0 for an argument */
+	struct wire_name qname;
+	char *qtext;			/* query name, presentation form */
+	char *utext;			/* Unicode form when it differs, or NULL */
+	enum mxq_status status;		/* of the MX query */
+	char *message;			/* detail for a failure, or NULL */
+	int rcode;			/* -1 when no reply */
+	uint16_t flags;			/* WIRE_FLAG_* of the MX reply */
+	char **cname;			/* alias chain of the domain */
+	size_t ncname;
+	struct mx_exchange *ex;
+	size_t nex;
+	uint32_t mx_ttl;		/* smallest TTL of the MX RRset */
+	int nullmx;
+	int implicit;			/* ex[0] stands for the domain itself */
+	int resolved;			/* exchanges were looked up */
+	unsigned warn;			/* MX_DW_* */
+	enum mx_verdict verdict;
+	double elapsed_ms;
+};
+
+/* Allocate an empty domain for the given input text (copied, escaped). */
+struct mx_domain *mx_domain_new(const char *input, size_t len, size_t line);
+
+/* Release a domain and everything it owns.  NULL is a no-op. */
+void mx_domain_free(struct mx_domain *d);
+
+/*
+ * Append an exchange (copying the name).  Returns it, or NULL when out
+ * of memory.  The pointer is valid until the next call.
+ */
+struct mx_exchange *mx_domain_add_exchange(struct mx_domain *d,
+    uint16_t pref, uint32_t ttl, const struct wire_name *name);
+
+/* Add an address to an exchange, ignoring exact duplicates. */
+enum mxq_status mx_exchange_add_addr(struct mx_exchange *e, int family,
+    const uint8_t *bytes, uint32_t ttl, enum mx_source source);
+
+/* Append a name to a chain of aliases (copied). */
+enum mxq_status mx_chain_add(char ***chain, size_t *n, const char *text);
+
+/* Replace *slot with a copy of s (NULL allowed). */
+enum mxq_status mx_set_string(char **slot, const char *s);
+
+/*
+ * Sort exchanges: preference, then name without regard to ASCII case,
+ * then order of arrival.  Sort each exchange's addresses: A before
+ * AAAA, each in numeric order.
+ */
+void mx_sort(struct mx_domain *d);
+
+/*
+ * Work out each exchange's status and the domain's verdict from what
+ * the lookups found, then sort.  Call once, when no lookup is pending.
+ */
+void mx_domain_finish(struct mx_domain *d);
+
+/*
+ * The status that stands for the domain's verdict, for the exit code:
+ * MXQ_OK for a route, MXQ_ENXDOMAIN or MXQ_ENODATA for definitively no
+ * route, the underlying failure for MX_V_UNKNOWN, MXQ_EINVAL.
+ */
+enum mxq_status mx_domain_outcome(const struct mx_domain *d);
+
+/* Short token of a verdict, as in JSON ("null-mx"). */
+const char *mx_verdict_name(enum mx_verdict v);
+
+/* Number of distinct preference values (the exchanges must be sorted). */
+size_t mx_pref_levels(const struct mx_domain *d);
+
+/*
+ * Nonzero when exchange i sits in the highest of several preference
+ * levels: the backup.
+ */
+int mx_is_backup(const struct mx_domain *d, size_t i);
+
+/* Text of an address ("192.0.2.1", "2001:db8::1"); buf >= 46 bytes. */
+const char *mx_addr_text(const struct mx_addr *a, char *buf, size_t size);
+
+#endif

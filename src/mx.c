@@ -1,0 +1,380 @@
+/* The result model: construction, sorting, verdicts. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxq/esc.h"
+#include "mxq/mx.h"
+
+/* Longest part of an input shown back to the user. */
+#define MX_INPUT_SHOWN 256
+
+struct mx_domain *
+mx_domain_new(const char *input, size_t len, size_t line)
+{
+	struct mx_domain *d;
+
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	d->input = esc_dup(input, len, MX_INPUT_SHOWN);
+	if (d->input == NULL) {
+		free(d);
+		return NULL;
+	}
+	d->line = line;
+	d->rcode = -1;
+	d->status = MXQ_OK;
+	return d;
+}
+
+static void
+chain_free(char **chain, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(chain[i]);
+	free(chain);
+}
+
+static void
+exchange_clear(struct mx_exchange *e)
+{
+	free(e->text);
+	free(e->utext);
+	free(e->fam4.message);
+	free(e->fam6.message);
+	free(e->addr);
+	chain_free(e->cname, e->ncname);
+}
+
+void
+mx_domain_free(struct mx_domain *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->nex; i++)
+		exchange_clear(&d->ex[i]);
+	free(d->ex);
+	chain_free(d->cname, d->ncname);
+	free(d->input);
+	free(d->qtext);
+	free(d->utext);
+	free(d->message);
+	free(d);
+}
+
+enum mxq_status
+mx_set_string(char **slot, const char *s)
+{
+	char *copy = NULL;
+
+	if (s != NULL && (copy = strdup(s)) == NULL)
+		return MXQ_ENOMEM;
+	free(*slot);
+	*slot = copy;
+	return MXQ_OK;
+}
+
+enum mxq_status
+mx_chain_add(char ***chain, size_t *n, const char *text)
+{
+	char **grown, *copy;
+
+	copy = strdup(text);
+	if (copy == NULL)
+		return MXQ_ENOMEM;
+	grown = realloc(*chain, (*n + 1) * sizeof(**chain));
+	if (grown == NULL) {
+		free(copy);
+		return MXQ_ENOMEM;
+	}
+	grown[(*n)++] = copy;
+	*chain = grown;
+	return MXQ_OK;
+}
+
+static int
+looks_like_ip(const char *text)
+{
+	char buf[64];
+	uint8_t tmp[16];
+	size_t len = strlen(text);
+
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, text, len + 1);
+	if (buf[len - 1] == '.')
+		buf[len - 1] = '\0';
+	return inet_pton(AF_INET, buf, tmp) == 1 ||
+	    inet_pton(AF_INET6, buf, tmp) == 1;
+}
+
+struct mx_exchange *
+mx_domain_add_exchange(struct mx_domain *d, uint16_t pref, uint32_t ttl,
+    const struct wire_name *name)
+{
+	struct mx_exchange *grown, *e;
+	char text[WIRE_TEXT_MAX];
+
+	grown = realloc(d->ex, (d->nex + 1) * sizeof(*d->ex));
+	if (grown == NULL)
+		return NULL;
+	d->ex = grown;
+	e = &d->ex[d->nex];
+	memset(e, 0, sizeof(*e));
+	wire_name_to_text(name, text);
+	e->text = strdup(text);
+	if (e->text == NULL)
+		return NULL;
+	e->pref = pref;
+	e->ttl = ttl;
+	e->order = d->nex;
+	e->name = *name;
+	e->status = MXQ_OK;
+	e->fam4.status = e->fam6.status = MXQ_OK;
+	if (looks_like_ip(text))
+		e->warn |= MX_W_IPLITERAL;
+	d->nex++;
+	return e;
+}
+
+enum mxq_status
+mx_exchange_add_addr(struct mx_exchange *e, int family, const uint8_t *bytes,
+    uint32_t ttl, enum mx_source source)
+{
+	struct mx_addr *grown;
+	size_t i, n = family == 4 ? 4 : 16, infam = 0;
+
+	for (i = 0; i < e->naddr; i++) {
+		if (e->addr[i].family != family)
+			continue;
+		infam++;
+		if (memcmp(e->addr[i].bytes, bytes, n) == 0)
+			return MXQ_OK;
+	}
+	if (infam >= MX_MAX_ADDRESSES) {
+		e->warn |= MX_W_ADDRLIMIT;
+		return MXQ_OK;
+	}
+	grown = realloc(e->addr, (e->naddr + 1) * sizeof(*e->addr));
+	if (grown == NULL)
+		return MXQ_ENOMEM;
+	e->addr = grown;
+	memset(&e->addr[e->naddr], 0, sizeof(e->addr[0]));
+	e->addr[e->naddr].family = family;
+	memcpy(e->addr[e->naddr].bytes, bytes, n);
+	e->addr[e->naddr].ttl = ttl;
+	e->addr[e->naddr].source = source;
+	e->naddr++;
+	return MXQ_OK;
+}
+
+static int
+casecmp_ascii(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int ca = (unsigned char)*a, cb = (unsigned char)*b;
+
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 'a' - 'A';
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 'a' - 'A';
+		if (ca != cb || ca == 0)
+			return ca - cb;
+	}
+}
+
+static int
+cmp_exchange(const void *pa, const void *pb)
+{
+	const struct mx_exchange *a = pa, *b = pb;
+	int c;
+
+	if (a->pref != b->pref)
+		return a->pref < b->pref ? -1 : 1;
+	c = casecmp_ascii(a->text, b->text);
+	if (c != 0)
+		return c;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int
+cmp_addr(const void *pa, const void *pb)
+{
+	const struct mx_addr *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16);
+}
+
+void
+mx_sort(struct mx_domain *d)
+{
+	size_t i;
+
+	if (d->nex > 1)
+		qsort(d->ex, d->nex, sizeof(*d->ex), cmp_exchange);
+	for (i = 0; i < d->nex; i++)
+		if (d->ex[i].naddr > 1)
+			qsort(d->ex[i].addr, d->ex[i].naddr,
+			    sizeof(d->ex[i].addr[0]), cmp_addr);
+}
+
+/* Status of an exchange from its two families. */
+static void
+exchange_finish(struct mx_exchange *e)
+{
+	const struct mx_family *f[2] = { &e->fam4, &e->fam6 };
+	enum mxq_status temp = MXQ_OK;
+	int nx = 0, i;
+
+	for (i = 0; i < 2; i++) {
+		if (!f[i]->asked)
+			continue;
+		if (status_is_temporary(f[i]->status) ||
+		    status_exit_code(f[i]->status) == MXQ_EXIT_INTERNAL) {
+			if (temp == MXQ_OK)
+				temp = f[i]->status;
+		} else if (f[i]->status == MXQ_ENXDOMAIN) {
+			nx = 1;
+		}
+	}
+	if (e->naddr > 0) {
+		e->status = MXQ_OK;
+		if (temp != MXQ_OK)
+			e->warn |= MX_W_PARTIAL;
+	} else if (temp != MXQ_OK) {
+		e->status = temp;
+	} else if (nx) {
+		e->status = MXQ_ENXDOMAIN;
+	} else if (e->fam4.asked || e->fam6.asked ||
+	    (e->warn & MX_W_NULLMIXED)) {
+		e->status = MXQ_ENODATA;
+	}
+}
+
+void
+mx_domain_finish(struct mx_domain *d)
+{
+	int any_addr = 0, any_temp = 0;
+	size_t i;
+
+	if (d->resolved)
+		for (i = 0; i < d->nex; i++) {
+			exchange_finish(&d->ex[i]);
+			if (d->ex[i].naddr > 0)
+				any_addr = 1;
+			else if (status_is_temporary(d->ex[i].status))
+				any_temp = 1;
+		}
+	mx_sort(d);
+
+	if (d->status == MXQ_EINVAL)
+		d->verdict = MX_V_INVALID;
+	else if (d->status == MXQ_ENXDOMAIN)
+		d->verdict = MX_V_NXDOMAIN;
+	else if (d->status != MXQ_OK && d->status != MXQ_ENODATA)
+		d->verdict = MX_V_UNKNOWN;
+	else if (d->nullmx)
+		d->verdict = MX_V_NULLMX;
+	else if (d->implicit)
+		d->verdict = any_addr ? MX_V_IMPLICIT :
+		    any_temp ? MX_V_UNKNOWN : MX_V_NOMAIL;
+	else if (d->nex == 0)
+		d->verdict = MX_V_NOMAIL;
+	else if (!d->resolved)
+		d->verdict = MX_V_LISTED;
+	else
+		d->verdict = any_addr ? MX_V_ROUTE :
+		    any_temp ? MX_V_UNKNOWN : MX_V_NOADDR;
+}
+
+enum mxq_status
+mx_domain_outcome(const struct mx_domain *d)
+{
+	size_t i;
+
+	switch (d->verdict) {
+	case MX_V_ROUTE:
+	case MX_V_IMPLICIT:
+	case MX_V_LISTED:
+		return MXQ_OK;
+	case MX_V_NOADDR:
+	case MX_V_NULLMX:
+	case MX_V_NOMAIL:
+		return MXQ_ENODATA;
+	case MX_V_NXDOMAIN:
+		return MXQ_ENXDOMAIN;
+	case MX_V_INVALID:
+		return MXQ_EINVAL;
+	case MX_V_UNKNOWN:
+		if (d->status != MXQ_OK && d->status != MXQ_ENODATA)
+			return d->status;
+		for (i = 0; i < d->nex; i++)
+			if (d->ex[i].status != MXQ_OK &&
+			    status_exit_code(d->ex[i].status) != MXQ_EXIT_NOROUTE)
+				return d->ex[i].status;
+		return MXQ_ETIMEOUT;
+	}
+	return MXQ_EINTERNAL;
+}
+
+const char *
+mx_verdict_name(enum mx_verdict v)
+{
+	switch (v) {
+	case MX_V_ROUTE:
+		return "mx";
+	case MX_V_IMPLICIT:
+		return "implicit-mx";
+	case MX_V_LISTED:
+		return "mx-listed";
+	case MX_V_NOADDR:
+		return "no-address";
+	case MX_V_NULLMX:
+		return "null-mx";
+	case MX_V_NOMAIL:
+		return "no-mx";
+	case MX_V_NXDOMAIN:
+		return "nxdomain";
+	case MX_V_UNKNOWN:
+		return "unknown";
+	case MX_V_INVALID:
+		return "invalid";
+	}
+	return "unknown";
+}
+
+size_t
+mx_pref_levels(const struct mx_domain *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nex; i++)
+		if (i == 0 || d->ex[i].pref != d->ex[i - 1].pref)
+			n++;
+	return n;
+}
+
+int
+mx_is_backup(const struct mx_domain *d, size_t i)
+{
+	if (d->implicit || d->nex == 0 || i >= d->nex)
+		return 0;
+	return d->ex[i].pref == d->ex[d->nex - 1].pref &&
+	    d->ex[0].pref != d->ex[d->nex - 1].pref;
+}
+
+const char *
+mx_addr_text(const struct mx_addr *a, char *buf, size_t size)
+{
+	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, buf,
+	    (socklen_t)size) == NULL)
+		return "?";
+	return buf;
+}
