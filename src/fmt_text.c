@@ -14,6 +14,9 @@
 #define C_DIM	"\033[2m"
 #define C_OFF	"\033[0m"
 
+/* Exchange names longer than this are not used to align the rows. */
+#define FMT_TEXT_MAX_PAD 48
+
 static const char *
 col(const struct fmt_ctx *c, const char *code)
 {
@@ -192,11 +195,11 @@ notes(struct fmt_ctx *c, const struct mx_domain *d, size_t i)
 		fprintf(f, "  %s[backup]%s", col(c, C_DIM), col(c, C_OFF));
 }
 
+/* --verbose: TTLs, and one address per line with where it came from. */
 static void
-row(struct fmt_ctx *c, const struct mx_domain *d, size_t i, int pw, size_t ew)
+row_verbose(struct fmt_ctx *c, const struct mx_domain *d, size_t i, int pw)
 {
 	const struct mx_exchange *e = &d->ex[i];
-	const char *name = shown(c, e->text, e->utext);
 	FILE *f = c->out;
 	char buf[64];
 	size_t k;
@@ -205,28 +208,57 @@ row(struct fmt_ctx *c, const struct mx_domain *d, size_t i, int pw, size_t ew)
 		fprintf(f, "  %*s  ", pw, "-");
 	else
 		fprintf(f, "  %*u  ", pw, e->pref);
-	fprintf(f, "%s%s%s", col(c, C_CYAN), name, col(c, C_OFF));
-	if (c->o->verbose && !d->implicit)
-		fprintf(f, " (ttl %lu)", (unsigned long)e->ttl);
-	if (!d->resolved) {
-		notes(c, d, i);
-		fputc('\n', f);
+	fprintf(f, "%s%s%s", col(c, C_CYAN), shown(c, e->text, e->utext),
+	    col(c, C_OFF));
+	if (!d->implicit)
+		fprintf(f, "  ttl %lu", (unsigned long)e->ttl);
+	notes(c, d, i);
+	fputc('\n', f);
+	if (!d->resolved)
 		return;
-	}
-	fprintf(f, "%*s", (int)(ew - width(name) + 2), "");
-	if (e->naddr == 0)
+	if (e->naddr == 0) {
+		fprintf(f, "  %*s    ", pw, "");
 		problem(c, e);
+		fputc('\n', f);
+	}
 	for (k = 0; k < e->naddr; k++) {
 		const struct mx_addr *a = &e->addr[k];
 
-		fprintf(f, "%s%s%s%s", k > 0 ? " " : "", col(c, C_GREEN),
-		    mx_addr_text(a, buf, sizeof(buf)), col(c, C_OFF));
-		if (c->o->verbose)
-			fprintf(f, "%s/%lu%s%s", col(c, C_DIM),
-			    (unsigned long)a->ttl,
-			    a->source == MX_SRC_ADDITIONAL ? "/add" : "",
-			    col(c, C_OFF));
+		fprintf(f, "  %*s    %s%-4s %s%s  ttl %lu%s\n", pw, "",
+		    col(c, C_GREEN), a->family == 4 ? "A" : "AAAA",
+		    mx_addr_text(a, buf, sizeof(buf)), col(c, C_OFF),
+		    (unsigned long)a->ttl,
+		    a->source == MX_SRC_ADDITIONAL ?
+		    "  (additional section)" : "");
 	}
+}
+
+static void
+row(struct fmt_ctx *c, const struct mx_domain *d, size_t i, int pw, size_t ew)
+{
+	const struct mx_exchange *e = &d->ex[i];
+	const char *name = shown(c, e->text, e->utext);
+	FILE *f = c->out;
+	char buf[64];
+	size_t k, w = width(name);
+
+	if (c->o->verbose) {
+		row_verbose(c, d, i, pw);
+		return;
+	}
+	if (d->implicit)
+		fprintf(f, "  %*s  ", pw, "-");
+	else
+		fprintf(f, "  %*u  ", pw, e->pref);
+	fprintf(f, "%s%s%s", col(c, C_CYAN), name, col(c, C_OFF));
+	if (d->resolved)
+		fprintf(f, "%*s", (int)(w < ew ? ew - w + 2 : 2), "");
+	if (d->resolved && e->naddr == 0)
+		problem(c, e);
+	for (k = 0; k < e->naddr; k++)
+		fprintf(f, "%s%s%s%s", k > 0 ? " " : "", col(c, C_GREEN),
+		    mx_addr_text(&e->addr[k], buf, sizeof(buf)),
+		    col(c, C_OFF));
 	notes(c, d, i);
 	fputc('\n', f);
 }
@@ -255,7 +287,8 @@ fmt_text_write(struct fmt_ctx *c, const struct mx_domain *d)
 		char digits[8];
 		int n = snprintf(digits, sizeof(digits), "%u", d->ex[i].pref);
 
-		if (w > ew)
+		/* A hostile name must not push every row off the screen. */
+		if (w > ew && w <= FMT_TEXT_MAX_PAD)
 			ew = w;
 		if (n > pw)
 			pw = n;

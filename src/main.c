@@ -88,7 +88,7 @@ report(const struct run *run, const struct mx_domain *d)
 	if (d->line > 0)
 		snprintf(where, sizeof(where), "line %zu: ", d->line);
 	if (d->verdict == MX_V_INVALID) {
-		msg_err("%s'%s': invalid domain name (%s)", where, d->input,
+		msg_err("%s'%s': invalid domain name: %s", where, d->input,
 		    d->message != NULL ? d->message : "?");
 		return;
 	}

@@ -364,10 +364,16 @@ mx_pref_levels(const struct mx_domain *d)
 int
 mx_is_backup(const struct mx_domain *d, size_t i)
 {
+	size_t first = 0;
+
 	if (d->implicit || d->nex == 0 || i >= d->nex)
 		return 0;
-	return d->ex[i].pref == d->ex[d->nex - 1].pref &&
-	    d->ex[0].pref != d->ex[d->nex - 1].pref;
+	/* A '.' among other records is no exchange (RFC 7505). */
+	while (first < d->nex && (d->ex[first].warn & MX_W_NULLMIXED))
+		first++;
+	return first < d->nex && i >= first &&
+	    d->ex[i].pref == d->ex[d->nex - 1].pref &&
+	    d->ex[first].pref != d->ex[d->nex - 1].pref;
 }
 
 const char *
