@@ -74,16 +74,37 @@ system: mxq
 demo:
 	@sh examples/demo.sh
 
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+
 install: mxq
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+		$(DESTDIR)$(FISHCOMPDIR)
 	install -m 755 mxq $(DESTDIR)$(BINDIR)/mxq
 	install -m 644 man/mxq.1 $(DESTDIR)$(MANDIR)/man1/mxq.1
+	install -m 644 completions/mxq.bash $(DESTDIR)$(BASHCOMPDIR)/mxq
+	install -m 644 completions/_mxq $(DESTDIR)$(ZSHCOMPDIR)/_mxq
+	install -m 644 completions/mxq.fish $(DESTDIR)$(FISHCOMPDIR)/mxq.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mxq $(DESTDIR)$(MANDIR)/man1/mxq.1
+	rm -f $(DESTDIR)$(BINDIR)/mxq $(DESTDIR)$(MANDIR)/man1/mxq.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/mxq $(DESTDIR)$(ZSHCOMPDIR)/_mxq \
+		$(DESTDIR)$(FISHCOMPDIR)/mxq.fish
+
+# FUZZ_SECONDS per harness, after replaying the seed corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: mxq
+	sh bench/run.sh
 
 lint:
 	mandoc -Tlint -W warning man/mxq.1
+	clang-format --dry-run --Werror $(LIB_SRC) src/main.c 2>/dev/null || \
+		echo 'lint: clang-format differences (advisory)'
 
 clean:
 	rm -rf $(B) mxq
