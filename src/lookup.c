@@ -11,6 +11,8 @@
 /* Domains in progress or waiting for their turn to be printed. */
 #define LOOKUP_ACTIVE_FACTOR	8
 #define LOOKUP_ACTIVE_MIN	64
+/* Total time per domain, in rounds of timeout x tries x servers. */
+#define LOOKUP_DEADLINE_ROUNDS	3
 
 struct lookup;
 struct centry;
@@ -73,11 +75,13 @@ struct centry {
 };
 
 struct dstate {
-	struct dstate *prev, *next;
+	struct dstate *prev, *next;	/* line of domains, or orphans */
 	struct mx_domain *d;
 	size_t pending;			/* answers still expected */
-	int done;
+	int done;			/* finished: ready to hand over */
+	int expired;			/* cut off at its deadline */
 	struct timespec start;
+	double deadline_ms;
 };
 
 struct lookup {
@@ -92,8 +96,10 @@ struct lookup {
 	struct centry *q_head, *q_tail;
 	size_t inflight;
 	struct dstate *d_head, *d_tail;
+	struct dstate *orphans;		/* handed over, answers still due */
 	size_t active;
 	size_t max_active;
+	double deadline_ms;		/* total time allowed per domain */
 	enum mxq_status fatal;
 	struct lookup_stats stats;
 };
@@ -537,12 +543,38 @@ copy_chain(char ***dst, size_t *ndst, const struct centry *e)
 			return;
 }
 
+/*
+ * An answer for a domain cut off at its deadline: nobody wants it any
+ * more.  Returns 1 when the answer was swallowed.
+ */
+static int
+late(struct lookup *l, struct dstate *ds)
+{
+	if (!ds->expired)
+		return 0;
+	if (--ds->pending == 0 && ds->d == NULL) {
+		if (ds->prev != NULL)
+			ds->prev->next = ds->next;
+		else
+			l->orphans = ds->next;
+		if (ds->next != NULL)
+			ds->next->prev = ds->prev;
+		free(ds);
+	}
+	return 1;
+}
+
 static void
 on_addr(struct lookup *l, const struct centry *e, struct waiter *w)
 {
-	struct mx_exchange *ex = &w->ds->d->ex[w->ex];
-	struct mx_family *f = w->family == 4 ? &ex->fam4 : &ex->fam6;
+	struct mx_exchange *ex;
+	struct mx_family *f;
 	size_t i;
+
+	if (late(l, w->ds))
+		return;
+	ex = &w->ds->d->ex[w->ex];
+	f = w->family == 4 ? &ex->fam4 : &ex->fam6;
 
 	f->status = e->status;
 	if (e->message != NULL)
@@ -606,7 +638,9 @@ resolve_exchange(struct lookup *l, struct dstate *ds, size_t i,
 		if (e != NULL && !l->o->no_additional &&
 		    use_glue(l, ex, e, fam))
 			continue;
+		/* Until an answer says otherwise (see the deadline). */
 		(fam == 4 ? &ex->fam4 : &ex->fam6)->asked = 1;
+		(fam == 4 ? &ex->fam4 : &ex->fam6)->status = MXQ_ETIMEOUT;
 		w = waiter_new(l, on_addr, ds, i, fam);
 		if (w == NULL)
 			return;
@@ -625,9 +659,12 @@ static void
 on_mx(struct lookup *l, const struct centry *e, struct waiter *w)
 {
 	struct dstate *ds = w->ds;
-	struct mx_domain *d = ds->d;
+	struct mx_domain *d;
 	size_t i, j;
 
+	if (late(l, ds))
+		return;
+	d = ds->d;
 	d->status = e->status;
 	d->rcode = e->rcode;
 	d->flags = e->flags;
@@ -716,7 +753,18 @@ emit(struct lookup *l)
 		st = l->done(l->done_arg, ds->d);
 		if (st != MXQ_OK)
 			fail(l, st);
-		free(ds);
+		mx_domain_free(ds->d);
+		ds->d = NULL;
+		if (ds->pending > 0) {
+			/* Cut off: late answers still point here. */
+			ds->prev = NULL;
+			ds->next = l->orphans;
+			if (l->orphans != NULL)
+				l->orphans->prev = ds;
+			l->orphans = ds;
+		} else {
+			free(ds);
+		}
 		ds = next;
 	}
 }
@@ -745,6 +793,7 @@ lookup_add(struct lookup *l, struct mx_domain *d)
 	}
 	ds->d = d;
 	clock_gettime(CLOCK_MONOTONIC, &ds->start);
+	ds->deadline_ms = l->deadline_ms;
 	ds->prev = l->d_tail;
 	if (l->d_tail != NULL)
 		l->d_tail->next = ds;
@@ -753,6 +802,8 @@ lookup_add(struct lookup *l, struct mx_domain *d)
 	l->d_tail = ds;
 	l->active++;
 	if (d->status == MXQ_OK) {
+		/* Until an answer says otherwise (see the deadline). */
+		d->status = MXQ_ETIMEOUT;
 		w = waiter_new(l, on_mx, ds, 0, 0);
 		if (w != NULL)
 			want(l, &d->qname, WIRE_TYPE_MX, w);
@@ -767,11 +818,39 @@ lookup_full(const struct lookup *l)
 	return l->active >= l->max_active;
 }
 
+/*
+ * Cut off domains past their deadline.  Domains start in line order and
+ * all get the same time, so the first one still within its time ends
+ * the walk.
+ */
+static void
+expire(struct lookup *l)
+{
+	struct dstate *ds, *next;
+
+	for (ds = l->d_head; ds != NULL; ds = next) {
+		next = ds->next;
+		if (ds->done)
+			continue;
+		if (ms_since(&ds->start) < ds->deadline_ms)
+			break;
+		ds->expired = 1;
+		if (ds->d->message == NULL)
+			mx_set_string(&ds->d->message,
+			    "total time per domain exceeded");
+		ds->done = 1;
+		ds->d->elapsed_ms = ms_since(&ds->start);
+		mx_domain_finish(ds->d);
+	}
+	emit(l);
+}
+
 enum mxq_status
 lookup_step(struct lookup *l)
 {
 	enum mxq_status st;
 
+	expire(l);
 	pump(l);
 	if (resolver_pending(l->r) == 0) {
 		/* Nothing can move any more: should not happen. */
@@ -822,6 +901,12 @@ lookup_new(const struct mxq_opts *o, struct resolver *r, lookup_done_fn *done,
 	l->r = r;
 	l->done = done;
 	l->done_arg = arg;
+	/*
+	 * A domain needs two rounds (MX, then addresses), each at most
+	 * timeout x tries x servers; a third covers CNAME follow-ups.
+	 */
+	l->deadline_ms = (double)LOOKUP_DEADLINE_ROUNDS * o->timeout_ms *
+	    o->tries * (o->nservers > 0 ? (double)o->nservers : 1.0);
 	l->max_active = (size_t)o->concurrency * LOOKUP_ACTIVE_FACTOR;
 	if (l->max_active < LOOKUP_ACTIVE_MIN)
 		l->max_active = LOOKUP_ACTIVE_MIN;
@@ -841,6 +926,10 @@ lookup_free(struct lookup *l)
 	for (ds = l->d_head; ds != NULL; ds = dn) {
 		dn = ds->next;
 		mx_domain_free(ds->d);
+		free(ds);
+	}
+	for (ds = l->orphans; ds != NULL; ds = dn) {
+		dn = ds->next;
 		free(ds);
 	}
 	for (i = 0; i < l->nbuckets; i++)

@@ -118,10 +118,8 @@ on_done(void *arg, struct mx_domain *d)
 	run->verdicts[d->verdict]++;
 	if (status_is_temporary(outcome))
 		run->failed++;
-	if (add_display_names(d) != MXQ_OK) {
-		mx_domain_free(d);
+	if (add_display_names(d) != MXQ_OK)
 		return MXQ_ENOMEM;
-	}
 	report(run, d);
 	if (!run->o->quiet) {
 		switch (run->o->format) {
@@ -139,7 +137,6 @@ on_done(void *arg, struct mx_domain *d)
 		if (st == MXQ_OK && ferror(stdout))
 			st = MXQ_EIO;
 	}
-	mx_domain_free(d);
 	progress(run, 0);
 	return st;
 }

@@ -3,7 +3,9 @@
  * every exchange at once, or of the domain itself for the implicit MX),
  * a bounded window of queries in flight, a cache so that a name asked
  * by many domains is resolved once per run, and results handed over in
- * input order (or in completion order).
+ * input order (or in completion order).  A domain gets at most three
+ * rounds of timeout x tries x servers in all; past that it is handed over
+ * with what it has, unanswered questions counting as timeouts.
  */
 #ifndef MXQ_LOOKUP_H
 #define MXQ_LOOKUP_H
@@ -16,8 +18,9 @@
 struct lookup;
 
 /*
- * Receives each finished domain, once, and owns it from then on.  A
- * status other than MXQ_OK stops the run (lookup_run returns it).
+ * Receives each finished domain, once; the engine frees it after the
+ * call.  A status other than MXQ_OK stops the run (lookup_step and
+ * lookup_drain return it).
  */
 typedef enum mxq_status lookup_done_fn(void *arg, struct mx_domain *d);
 
