@@ -80,7 +80,8 @@ struct dstate {
 	size_t pending;			/* answers still expected */
 	int done;			/* finished: ready to hand over */
 	int expired;			/* cut off at its deadline */
-	struct timespec start;
+	int started;			/* its MX question went out */
+	struct timespec start;		/* when it did */
 	double deadline_ms;
 };
 
@@ -105,6 +106,20 @@ struct lookup {
 };
 
 static void domain_check(struct lookup *l, struct dstate *ds);
+
+/*
+ * A domain's clock runs from when its MX question goes out, not from
+ * when it joined the line: time spent waiting for room in the window is
+ * not its own.
+ */
+static void
+domain_start(struct dstate *ds)
+{
+	if (ds->started)
+		return;
+	ds->started = 1;
+	clock_gettime(CLOCK_MONOTONIC, &ds->start);
+}
 
 static double
 ms_since(const struct timespec *t0)
@@ -218,6 +233,12 @@ pump(struct lookup *l)
 		list_unlink(&l->q_head, &l->q_tail, e);
 		e->state = CE_INFLIGHT;
 		l->inflight++;
+		if (e->type == WIRE_TYPE_MX) {
+			struct waiter *w;
+
+			for (w = e->waiters; w != NULL; w = w->next)
+				domain_start(w->ds);
+		}
 		st = resolver_send(l->r, &e->cur, e->type, on_reply, e);
 		if (st != MXQ_OK) {
 			l->inflight--;
@@ -284,6 +305,8 @@ want(struct lookup *l, const struct wire_name *name, uint16_t type,
 		free(w);
 		return;
 	}
+	if (e != NULL && e->type == WIRE_TYPE_MX && e->state != CE_QUEUED)
+		domain_start(w->ds);	/* joins a question already out */
 	if (e == NULL) {
 		e = calloc(1, sizeof(*e));
 		if (e == NULL) {
@@ -792,7 +815,6 @@ lookup_add(struct lookup *l, struct mx_domain *d)
 		return MXQ_ENOMEM;
 	}
 	ds->d = d;
-	clock_gettime(CLOCK_MONOTONIC, &ds->start);
 	ds->deadline_ms = l->deadline_ms;
 	ds->prev = l->d_tail;
 	if (l->d_tail != NULL)
@@ -807,6 +829,8 @@ lookup_add(struct lookup *l, struct mx_domain *d)
 		w = waiter_new(l, on_mx, ds, 0, 0);
 		if (w != NULL)
 			want(l, &d->qname, WIRE_TYPE_MX, w);
+	} else {
+		domain_start(ds);
 	}
 	domain_check(l, ds);
 	return l->fatal;
@@ -832,7 +856,7 @@ expire(struct lookup *l)
 		next = ds->next;
 		if (ds->done)
 			continue;
-		if (ms_since(&ds->start) < ds->deadline_ms)
+		if (!ds->started || ms_since(&ds->start) < ds->deadline_ms)
 			break;
 		ds->expired = 1;
 		if (ds->d->message == NULL)
