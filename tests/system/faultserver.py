@@ -182,6 +182,11 @@ Scenario table
                         ..., link19 -> link20 (20-NN links), then   client with a documented chain
                         link20's A/AAAA (MX: NODATA); link20 is a   limit below 20 may say malformed,
                         default host                                but must not loop or crash); exit 0
+  chase       MX        MX 10 hop00.fault.test.                     the client follows one link per
+  hop00..39   all       hopNN: only CNAME hopNN -> hopNN+1, after   reply, 0.25 s each: it must stop
+                        0.25 s, AA=1, RA=0 (never an address)       at its CNAME bound or its time
+                                                                    limit per domain, whichever
+                                                                    comes first; exit 3
   cnamemx     all       CNAME cnamemx -> ok.fault.test., then ok's  ok: the MX set of ok (mx1, mx2)
                         MX (or A/AAAA of ok)                        found via the CNAME; exit 0
   ipliteral   MX        MX 10 192.0.2.7. (a 5-label name)           exchange 192.0.2.7. is a NAME:
@@ -254,6 +259,8 @@ OUR_PAYLOAD = 1232
 SLOW_DELAY = 1.5
 GARBAGE = b"\xde\xad\xbe\xef" * 5
 CHAIN_END = 20          # link00 .. link20: 20 CNAME links from link00
+HOP_COUNT = 40
+HOP_DELAY = 0.25
 
 SOA_RDATA = dns.rdata.from_text(
     IN, T_SOA, "ns.fault.test. hostmaster.fault.test. 1 3600 600 86400 60")
@@ -638,6 +645,16 @@ def _h_link(ctx, start):
     return r
 
 
+def _h_hop(ctx, i):
+    """One CNAME link per reply, answered after HOP_DELAY: the client has
+    to ask again at every step (an authoritative server, RA=0, does not
+    follow the alias out of its zone)."""
+    r = _response(ctx)
+    r.answer.append(_rrset(ctx.qname, T_CNAME, TTL,
+                           CNAME(IN, T_CNAME, _n("hop%02d.fault.test." % (i + 1)))))
+    return Reply(r, delay=HOP_DELAY)
+
+
 def _h_cnamemx(ctx):
     target = _n("ok.fault.test.")
     r = _response(ctx)
@@ -743,6 +760,9 @@ SCENARIOS = {
 }
 for _i in range(CHAIN_END + 1):
     SCENARIOS["link%02d" % _i] = (lambda i: lambda c: _h_link(c, i))(_i)
+SCENARIOS["chase"] = lambda c: _mx_answer(c, [(10, "hop00.fault.test.")])
+for _i in range(HOP_COUNT):
+    SCENARIOS["hop%02d" % _i] = (lambda i: lambda c: _h_hop(c, i))(_i)
 del _i
 
 
