@@ -132,6 +132,31 @@ parse_seconds(const char *s, int *ms)
  * colons belong to the address), "[2001:db8::1]" or "[2001:db8::1]:53".
  * c-ares parses such strings loosely; ours is the only parser.
  */
+/*
+ * "::1:5353" is a valid IPv6 address, but more likely ::1 port 5353:
+ * c-ares would send to ::1:5353 port 53.  Refuse to guess.
+ */
+static int
+ipv6_port_like(const char *s)
+{
+	char prefix[INET6_ADDRSTRLEN + 1];
+	const char *colon = strrchr(s, ':');
+	uint8_t tmp[16];
+	size_t n, i;
+
+	if (colon == NULL || colon == s || colon[-1] == ':')
+		return 0;
+	for (i = 1; colon[i] != '\0'; i++)
+		if (colon[i] < '0' || colon[i] > '9' || i > 5)
+			return 0;
+	n = (size_t)(colon - s);
+	if (i == 1 || n >= sizeof(prefix))
+		return 0;
+	memcpy(prefix, s, n);
+	prefix[n] = '\0';
+	return inet_pton(AF_INET6, prefix, tmp) == 1;
+}
+
 static int
 parse_server(const char *s, struct cli_server *out)
 {
@@ -178,6 +203,8 @@ parse_server(const char *s, struct cli_server *out)
 			out->family = 6;
 		else
 			return -1;
+		if (out->family == 6 && ipv6_port_like(s))
+			return -3;
 	}
 	if (port != NULL) {
 		if (parse_int(port, 1, 65535, &p) != 0)
@@ -211,6 +238,11 @@ add_servers(struct mxq_opts *o, const char *list)
 		rc = parse_server(item, &o->servers[o->nservers]);
 		if (rc == -2) {
 			usage_error("invalid port in server (1-65535)", item);
+			break;
+		}
+		if (rc == -3) {
+			usage_error("ambiguous IPv6 server: write [ADDR]:PORT "
+			    "for a port, [ADDR] for the address alone", item);
 			break;
 		}
 		if (rc != 0) {
