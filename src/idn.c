@@ -78,6 +78,19 @@ out:
 	return res;
 }
 
+/* Nonzero when some label starts with "xn--" (any case). */
+static int
+has_alabel(const char *text)
+{
+	const char *p;
+
+	for (p = text; *p != '\0'; p++)
+		if ((p == text || p[-1] == '.') &&
+		    strncasecmp(p, "xn--", 4) == 0)
+			return 1;
+	return 0;
+}
+
 enum mxq_status
 idn_to_display(const char *text, char **out)
 {
@@ -88,7 +101,7 @@ idn_to_display(const char *text, char **out)
 
 	*out = NULL;
 	/* A-labels are letters, digits and hyphens: no escapes to undo. */
-	if (strchr(text, '\\') != NULL)
+	if (strchr(text, '\\') != NULL || !has_alabel(text))
 		return MXQ_OK;
 	buf = malloc(cap);
 	if (buf == NULL)
