@@ -1,0 +1,39 @@
+# fish completion for mxq(1).
+# Installed as $(PREFIX)/share/fish/vendor_completions.d/mxq.fish.
+
+complete -c mxq -f
+
+# Servers and queries
+complete -c mxq -l server -x -d 'Ask these servers instead of /etc/resolv.conf (ADDR[,ADDR...])'
+complete -c mxq -s p -l port -x -d 'Port for servers given without one (default 53)'
+complete -c mxq -s t -l timeout -x -d 'Wait this long for each try (default 2)'
+complete -c mxq -l tries -x -d 'Tries per query and server (default 3)'
+complete -c mxq -l tcp -d 'Query over TCP only'
+
+# What to look up
+complete -c mxq -s 4 -d 'Show only IPv4 addresses'
+complete -c mxq -s 6 -d 'Show only IPv6 addresses'
+complete -c mxq -s n -l no-resolve -d 'List MX records, do not resolve the exchanges'
+complete -c mxq -l no-additional -d 'Ignore addresses in the additional section'
+
+# Input
+complete -c mxq -s f -l file -r -F -d 'Read domains from FILE, one per line (- for stdin)'
+complete -c mxq -l concurrency -x -d 'Queries in flight at once (default 100)'
+complete -c mxq -l unordered -d 'Print each domain when done, not in input order'
+
+# Output
+complete -c mxq -s s -l short -d 'One line per address: PREF EXCHANGE ADDRESS'
+complete -c mxq -s j -l json -d 'One JSON object per domain and line (NDJSON)'
+complete -c mxq -l with-domain -d 'Start --short lines with the domain'
+complete -c mxq -l no-domain -d 'Do not start --short lines with the domain'
+# --color takes its value only as --color=WHEN; --color alone means always.
+complete -c mxq -l color -f -a 'auto always never' -d 'Colour (default auto)'
+complete -c mxq -l colour -f -a 'auto always never' -d 'Colour (default auto)'
+complete -c mxq -l idn -d 'Show names in Unicode'
+complete -c mxq -l no-idn -d 'Always show names as A-labels'
+complete -c mxq -l progress -d 'Show progress on stderr'
+complete -c mxq -l no-progress -d 'Show no progress on stderr'
+complete -c mxq -s q -l quiet -d 'Print no results, only set the exit status'
+complete -c mxq -s v -l verbose -d 'Add server, RCODE, flags, TTLs and timing'
+complete -c mxq -s h -l help -d 'Show help and exit'
+complete -c mxq -s V -l version -d 'Show versions and exit'
