@@ -287,6 +287,9 @@ cli_parse(int argc, char **argv, struct mxq_opts *o)
 	o->with_domain = CLI_AUTO;
 	o->progress = CLI_AUTO;
 	o->concurrency = CLI_DEFAULT_CONCURRENCY;
+	o->resolv_conf = getenv("MXQ_RESOLV_CONF");
+	if (o->resolv_conf != NULL && o->resolv_conf[0] == '\0')
+		o->resolv_conf = NULL;
 
 	opterr = 0;
 	optind = 1;

@@ -172,21 +172,46 @@ set_servers(struct resolver *r, const struct mxq_opts *o)
 	return MXQ_OK;
 }
 
-/* The first server c-ares took from /etc/resolv.conf, for display. */
-static void
-describe_default_server(struct resolver *r)
+/*
+ * The servers c-ares took from /etc/resolv.conf: noted for display and,
+ * when --port was given, moved to that port (as dig -p does).
+ */
+static enum mxq_status
+default_servers(struct resolver *r, const struct mxq_opts *o)
 {
-	struct ares_addr_port_node *list = NULL;
-	char a[64];
+	struct ares_addr_port_node *list = NULL, *n;
+	char csv[CLI_MAX_SERVERS * 56 + 1], a[64];
+	size_t off = 0, count = 0;
+	int rc;
 
 	snprintf(r->server, sizeof(r->server), "resolv.conf");
 	if (ares_get_servers_ports(r->channel, &list) != ARES_SUCCESS ||
 	    list == NULL)
-		return;
-	if (inet_ntop(list->family, &list->addr, a, sizeof(a)) != NULL)
-		snprintf(r->server, sizeof(r->server), "%s#%d", a,
-		    list->udp_port != 0 ? list->udp_port : 53);
+		return MXQ_OK;
+	csv[0] = '\0';
+	for (n = list; n != NULL && count < CLI_MAX_SERVERS; n = n->next) {
+		int port = o->port != 53 ? o->port :
+		    n->udp_port != 0 ? n->udp_port : 53;
+
+		if (inet_ntop(n->family, &n->addr, a, sizeof(a)) == NULL)
+			continue;
+		if (count == 0)
+			snprintf(r->server, sizeof(r->server), "%s#%d", a,
+			    port);
+		off += (size_t)snprintf(csv + off, sizeof(csv) - off,
+		    n->family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d",
+		    count > 0 ? "," : "", a, port);
+		count++;
+	}
 	ares_free_data(list);
+	if (o->port == 53 || count == 0)
+		return MXQ_OK;
+	rc = ares_set_servers_ports_csv(r->channel, csv);
+	if (rc != ARES_SUCCESS) {
+		msg_err("servers '%s': %s", csv, ares_strerror(rc));
+		return rc == ARES_ENOMEM ? MXQ_ENOMEM : MXQ_EUSAGE;
+	}
+	return MXQ_OK;
 }
 
 enum mxq_status
@@ -227,6 +252,10 @@ resolver_new(const struct mxq_opts *o, struct resolver **out)
 	mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
 	    ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_SOCK_STATE_CB |
 	    ARES_OPT_EDNSPSZ;
+	if (o->resolv_conf != NULL) {
+		opts.resolvconf_path = (char *)o->resolv_conf;
+		mask |= ARES_OPT_RESOLVCONF;
+	}
 #if defined(ARES_OPT_QUERY_CACHE)
 	/* c-ares 1.31+ caches answers by default: we count every query. */
 	opts.qcache_max_ttl = 0;
@@ -248,7 +277,11 @@ resolver_new(const struct mxq_opts *o, struct resolver **out)
 			return st;
 		}
 	} else {
-		describe_default_server(r);
+		st = default_servers(r, o);
+		if (st != MXQ_OK) {
+			resolver_free(r);
+			return st;
+		}
 	}
 	*out = r;
 	return MXQ_OK;

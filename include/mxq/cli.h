@@ -29,6 +29,7 @@ struct mxq_opts {
 	struct cli_server servers[CLI_MAX_SERVERS];
 	size_t nservers;		/* 0: /etc/resolv.conf */
 	int port;			/* for servers without one */
+	const char *resolv_conf;	/* $MXQ_RESOLV_CONF, or NULL */
 	int family;			/* 0, 4 or 6: address families shown */
 	int tcp;
 	int timeout_ms;			/* per try */
