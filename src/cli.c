@@ -36,7 +36,8 @@ enum {
 	OPT_NO_ADDITIONAL
 };
 
-static const char short_opts[] = "46f:hjnp:qst:vV";
+/* The leading ':' makes getopt tell a missing value from a bad option. */
+static const char short_opts[] = ":46f:hjnp:qst:vV";
 
 static const struct option long_opts[] = {
 	{ "color", optional_argument, NULL, OPT_COLOR },
@@ -271,10 +272,151 @@ parse_when(const char *arg, enum cli_when *out)
 	return 0;
 }
 
-enum mxq_status
-cli_parse(int argc, char **argv, struct mxq_opts *o)
+/* -1: no such short option; 0: a flag; 1: takes a value. */
+static int
+short_kind(int c)
 {
-	int c, i, server_opt = 0;
+	const char *p;
+
+	if (c == ':' || c == '\0' || (p = strchr(short_opts + 1, c)) == NULL)
+		return -1;
+	return p[1] == ':';
+}
+
+/*
+ * "-abc.example" is a domain (DNS allows a leading hyphen), not options:
+ * an argument with a dot where an option letter should be.  "-t0.5"
+ * stays an option with its value.
+ */
+static int
+hyphen_domain(const char *arg)
+{
+	const char *p;
+
+	if (strchr(arg, '.') == NULL)
+		return 0;
+	for (p = arg + 1; *p != '\0'; p++) {
+		int k = short_kind((unsigned char)*p);
+
+		if (k < 0)
+			return 1;
+		if (k == 1)
+			return 0;
+	}
+	return 0;
+}
+
+/* Nonzero when an option element needs the next element as its value. */
+static int
+option_needs_next(const char *arg)
+{
+	const struct option *lo, *match = NULL;
+	const char *p;
+
+	if (arg[1] == '-') {
+		size_t n = strcspn(arg + 2, "=");
+
+		if (arg[2 + n] == '=')
+			return 1;
+		for (lo = long_opts; lo->name != NULL; lo++) {
+			if (strncmp(lo->name, arg + 2, n) != 0)
+				continue;
+			if (strlen(lo->name) == n) {
+				match = lo;
+				break;
+			}
+			/* An ambiguous prefix is getopt's error to report. */
+			if (match == NULL)
+				match = lo;
+		}
+		return match != NULL && match->has_arg == required_argument;
+	}
+	for (p = arg + 1; *p != '\0'; p++) {
+		int k = short_kind((unsigned char)*p);
+
+		if (k < 0)
+			return 0;
+		if (k == 1)
+			return p[1] == '\0';
+	}
+	return 0;
+}
+
+/*
+ * Reorder argv as options, "--", then every other argument in its
+ * order, so that getopt never takes a domain for options and domains
+ * keep their order.  On success *res is an array the caller frees (not
+ * the strings).  MXQ_EUSAGE after reporting an option without its
+ * value, MXQ_ENOMEM.
+ */
+static enum mxq_status
+split_args(int argc, char **argv, char ***res, int *argc2)
+{
+	static char dashdash[] = "--";
+	char **out, **rest;
+	int i, n = 1, nrest = 0, after = 0;
+
+	out = calloc((size_t)argc + 2, sizeof(*out));
+	rest = calloc((size_t)argc + 1, sizeof(*rest));
+	if (out == NULL || rest == NULL) {
+		free(out);
+		free(rest);
+		return MXQ_ENOMEM;
+	}
+	out[0] = argv[0];
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (after || a[0] != '-' || a[1] == '\0' ||
+		    (a[1] != '-' && hyphen_domain(a))) {
+			rest[nrest++] = argv[i];
+		} else if (strcmp(a, "--") == 0) {
+			after = 1;
+		} else if (option_needs_next(a)) {
+			if (i + 1 == argc) {
+				usage_error("option needs a value", a);
+				free(out);
+				free(rest);
+				return MXQ_EUSAGE;
+			}
+			out[n++] = argv[i];
+			out[n++] = argv[++i];
+		} else {
+			out[n++] = argv[i];
+		}
+	}
+	out[n++] = dashdash;
+	for (i = 0; i < nrest; i++)
+		out[n++] = rest[i];
+	free(rest);
+	*res = out;
+	*argc2 = n;
+	return MXQ_OK;
+}
+
+static void
+option_error(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	char opt[3] = { '-', (char)optopt, '\0' };
+	int is_long = strncmp(arg, "--", 2) == 0;
+
+	if (c == ':')
+		usage_error("option needs a value", is_long ? arg : opt);
+	else if (is_long && optopt != 0 && strchr(arg, '=') != NULL)
+		usage_error("option takes no value", arg);
+	else if (!is_long && optopt > 0 && optopt < 128)
+		usage_error("unknown option", opt);
+	else
+		usage_error("unknown or ambiguous option", arg);
+}
+
+enum mxq_status
+cli_parse(int argc0, char **argv0, struct mxq_opts *o)
+{
+	enum mxq_status st = MXQ_EUSAGE;
+	int c, i, argc;
+	char **argv;
 	long v;
 
 	memset(o, 0, sizeof(*o));
@@ -291,6 +433,10 @@ cli_parse(int argc, char **argv, struct mxq_opts *o)
 	if (o->resolv_conf != NULL && o->resolv_conf[0] == '\0')
 		o->resolv_conf = NULL;
 
+	st = split_args(argc0, argv0, &argv, &argc);
+	if (st != MXQ_OK)
+		return st;
+	st = MXQ_EUSAGE;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts,
@@ -301,7 +447,7 @@ cli_parse(int argc, char **argv, struct mxq_opts *o)
 			if (o->family != 0 && o->family != c - '0') {
 				usage_error("-4 and -6 exclude each other",
 				    NULL);
-				return MXQ_EUSAGE;
+				goto out;
 			}
 			o->family = c - '0';
 			break;
@@ -310,7 +456,8 @@ cli_parse(int argc, char **argv, struct mxq_opts *o)
 			break;
 		case 'h':
 			o->action = CLI_HELP;
-			return MXQ_OK;
+			st = MXQ_OK;
+			goto out;
 		case 'j':
 			o->format = CLI_FMT_JSON;
 			break;
@@ -320,7 +467,7 @@ cli_parse(int argc, char **argv, struct mxq_opts *o)
 		case 'p':
 			if (parse_int(optarg, 1, 65535, &v) != 0) {
 				usage_error("invalid port (1-65535)", optarg);
-				return MXQ_EUSAGE;
+				goto out;
 			}
 			o->port = (int)v;
 			break;
@@ -334,7 +481,7 @@ cli_parse(int argc, char **argv, struct mxq_opts *o)
 			if (parse_seconds(optarg, &o->timeout_ms) != 0) {
 				usage_error("invalid timeout (seconds, "
 				    "0.001-300)", optarg);
-				return MXQ_EUSAGE;
+				goto out;
 			}
 			break;
 		case 'v':
@@ -342,7 +489,8 @@ cli_parse(int argc, char **argv, struct mxq_opts *o)
 			break;
 		case 'V':
 			o->action = CLI_VERSION;
-			return MXQ_OK;
+			st = MXQ_OK;
+			goto out;
 		case OPT_TCP:
 			o->tcp = 1;
 			break;
@@ -350,20 +498,19 @@ cli_parse(int argc, char **argv, struct mxq_opts *o)
 			if (parse_int(optarg, 1, 10, &v) != 0) {
 				usage_error("invalid number of tries (1-10)",
 				    optarg);
-				return MXQ_EUSAGE;
+				goto out;
 			}
 			o->tries = (int)v;
 			break;
 		case OPT_SERVER:
 			if (add_servers(o, optarg) != 0)
-				return MXQ_EUSAGE;
-			server_opt = 1;
+				goto out;
 			break;
 		case OPT_COLOR:
 			if (parse_when(optarg, &o->color) != 0) {
 				usage_error("--color takes auto, always or "
 				    "never", optarg);
-				return MXQ_EUSAGE;
+				goto out;
 			}
 			break;
 		case OPT_IDN:
@@ -383,7 +530,7 @@ cli_parse(int argc, char **argv, struct mxq_opts *o)
 			    &v) != 0) {
 				usage_error("invalid concurrency (1-1000)",
 				    optarg);
-				return MXQ_EUSAGE;
+				goto out;
 			}
 			o->concurrency = (int)v;
 			break;
@@ -399,45 +546,34 @@ cli_parse(int argc, char **argv, struct mxq_opts *o)
 		case OPT_NO_ADDITIONAL:
 			o->no_additional = 1;
 			break;
-		case ':':
-			usage_error("option needs a value", argv[optind - 1]);
-			return MXQ_EUSAGE;
 		default:
-			if (optopt != 0 && optopt != '?') {
-				char opt[3] = { '-', (char)optopt, '\0' };
-
-				if (strchr(short_opts, optopt) != NULL)
-					usage_error("option needs a value",
-					    opt);
-				else
-					usage_error("unknown option", opt);
-			} else {
-				usage_error("unknown option or missing value",
-				    argv[optind - 1]);
-			}
-			return MXQ_EUSAGE;
+			option_error(c, argv);
+			goto out;
 		}
 	}
 
 	o->domains = calloc((size_t)(argc - optind) + 1, sizeof(char *));
-	if (o->domains == NULL)
-		return MXQ_ENOMEM;
+	if (o->domains == NULL) {
+		st = MXQ_ENOMEM;
+		goto out;
+	}
 	for (i = optind; i < argc; i++) {
 		if (argv[i][0] == '@') {
 			if (add_servers(o, argv[i] + 1) != 0)
-				return MXQ_EUSAGE;
-			server_opt = 1;
+				goto out;
 			continue;
 		}
 		o->domains[o->ndomains++] = argv[i];
 	}
-	(void)server_opt;
 	if (o->file != NULL && o->ndomains > 0) {
 		usage_error("give domains as arguments or with -f, not both",
 		    NULL);
-		return MXQ_EUSAGE;
+		goto out;
 	}
-	return MXQ_OK;
+	st = MXQ_OK;
+out:
+	free(argv);
+	return st;
 }
 
 void

@@ -56,7 +56,10 @@ fmt_verdict_text(const struct mx_domain *d)
 	case MX_V_NULLMX:
 		return "null MX: accepts no mail (RFC 7505)";
 	case MX_V_NOMAIL:
-		return "no mail route: no MX records and no address";
+		/* With --no-resolve nobody looked for an address. */
+		return d->resolved ?
+		    "no mail route: no MX records and no address" :
+		    "no MX records";
 	case MX_V_NXDOMAIN:
 		return "no such domain (NXDOMAIN)";
 	case MX_V_UNKNOWN:
@@ -71,7 +74,14 @@ static void
 header(struct fmt_ctx *c, const struct mx_domain *d)
 {
 	FILE *f = c->out;
-	size_t levels = mx_pref_levels(d);
+	size_t levels = mx_pref_levels(d), n = 0, i;
+
+	/* A '.' among other records is no exchange (RFC 7505). */
+	for (i = 0; i < d->nex; i++)
+		if (!(d->ex[i].warn & MX_W_NULLMIXED))
+			n++;
+	if (n < d->nex)
+		levels--;
 
 	fprintf(f, "%s%s%s  ", col(c, C_BOLD),
 	    shown(c, d->qtext, d->utext), col(c, C_OFF));
@@ -79,7 +89,7 @@ header(struct fmt_ctx *c, const struct mx_domain *d)
 	case MX_V_ROUTE:
 	case MX_V_LISTED:
 	case MX_V_NOADDR:
-		fprintf(f, "%zu exchange%s", d->nex, d->nex == 1 ? "" : "s");
+		fprintf(f, "%zu exchange%s", n, n == 1 ? "" : "s");
 		if (levels > 1)
 			fprintf(f, ", %zu preference levels", levels);
 		if (d->verdict == MX_V_NOADDR)

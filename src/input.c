@@ -95,7 +95,8 @@ input_next(struct input *in, const char **text, size_t *len, size_t *lineno)
 		in->lineno++;
 		*lineno = in->lineno;
 		if (toolong) {
-			*text = NULL;
+			/* Its start, to show in the message. */
+			*text = in->buf;
 			*len = (size_t)-1;
 			return 1;
 		}
@@ -198,8 +199,15 @@ input_domain(const char *text, size_t len, size_t lineno)
 	struct mx_domain *d;
 	char *copy;
 
-	d = mx_domain_new(text != NULL ? text : "", text != NULL ? len : 0,
-	    lineno);
+	if (len == (size_t)-1) {
+		d = mx_domain_new(text, INPUT_LINE_MAX, lineno);
+		if (d == NULL)
+			return NULL;
+		if (invalid(d, "line too long") != 0)
+			goto fail;
+		return d;
+	}
+	d = mx_domain_new(text, len, lineno);
 	if (d == NULL)
 		return NULL;
 	if (text == NULL) {

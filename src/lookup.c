@@ -724,15 +724,16 @@ on_mx(struct lookup *l, const struct centry *e, struct waiter *w)
 		    wire_name_is_root(&d->ex[0].name)) {
 			/* RFC 7505: no mail, and nothing to resolve. */
 			d->nullmx = 1;
-		} else if (d->status == MXQ_OK && !l->o->no_resolve) {
-			d->resolved = 1;
-			for (i = 0; i < d->nex; i++) {
-				if (wire_name_is_root(&d->ex[i].name)) {
+		} else {
+			for (i = 0; i < d->nex; i++)
+				if (wire_name_is_root(&d->ex[i].name))
 					d->ex[i].warn |= MX_W_NULLMIXED;
-					continue;
-				}
-				resolve_exchange(l, ds, i, e);
-			}
+		}
+		if (!d->nullmx && d->status == MXQ_OK && !l->o->no_resolve) {
+			d->resolved = 1;
+			for (i = 0; i < d->nex; i++)
+				if (!(d->ex[i].warn & MX_W_NULLMIXED))
+					resolve_exchange(l, ds, i, e);
 		}
 	} else if (e->status == MXQ_ENODATA && !l->o->no_resolve) {
 		/* RFC 5321 5.1: the domain itself, as if MX 0. */

@@ -23,7 +23,8 @@ enum mxq_status input_open(const char *path, struct input **out);
  * surrounding white space is trimmed.  Returns 1 and sets *text and *len
  * (valid until the next call) and *lineno, 0 at the end, -1 on a read
  * error (reported on stderr).  A line longer than INPUT_LINE_MAX comes
- * back with *len == (size_t)-1 and no text.
+ * back with *len == (size_t)-1 and its first INPUT_LINE_MAX bytes in
+ * *text, which input_domain() turns into an invalid entry.
  */
 int input_next(struct input *in, const char **text, size_t *len,
     size_t *lineno);
