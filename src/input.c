@@ -3,9 +3,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mxq/esc.h"
 #include "mxq/idn.h"
@@ -13,11 +15,18 @@
 #include "mxq/msg.h"
 #include "mxq/wire.h"
 
+/* Read buffer: several long lines. */
+#define INPUT_BUF (4 * INPUT_LINE_MAX)
+
 struct input {
-	FILE *fp;
+	int fd;
 	int is_stdin;
+	int eof;
+	int skipping;			/* inside a line that is too long */
 	size_t lineno;
-	char buf[INPUT_LINE_MAX + 1];
+	size_t start, end;		/* unread bytes in buf */
+	char buf[INPUT_BUF];
+	char line[INPUT_LINE_MAX + 1];
 };
 
 enum mxq_status
@@ -29,11 +38,11 @@ input_open(const char *path, struct input **out)
 	if (in == NULL)
 		return MXQ_ENOMEM;
 	if (strcmp(path, "-") == 0) {
-		in->fp = stdin;
+		in->fd = STDIN_FILENO;
 		in->is_stdin = 1;
 	} else {
-		in->fp = fopen(path, "r");
-		if (in->fp == NULL) {
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0) {
 			char *shown = esc_dup(path, strlen(path), 256);
 
 			msg_err("%s: %s", shown != NULL ? shown : "file",
@@ -51,20 +60,111 @@ size_t
 input_count(struct input *in)
 {
 	struct stat sb;
-	size_t n = 0, got;
-	long pos;
+	size_t n = 0;
+	off_t off = 0;
+	ssize_t got;
 	char buf[65536];
 
-	if (in->is_stdin || fstat(fileno(in->fp), &sb) != 0 ||
-	    !S_ISREG(sb.st_mode) || (pos = ftell(in->fp)) < 0)
+	if (fstat(in->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
 		return 0;
-	while ((got = fread(buf, 1, sizeof(buf), in->fp)) > 0)
-		for (size_t i = 0; i < got; i++)
+	while ((got = pread(in->fd, buf, sizeof(buf), off)) > 0) {
+		for (ssize_t i = 0; i < got; i++)
 			n += buf[i] == '\n';
-	clearerr(in->fp);
-	if (fseek(in->fp, pos, SEEK_SET) != 0)
-		return 0;
+		off += got;
+	}
 	return n;
+}
+
+int
+input_fd(const struct input *in)
+{
+	return in->fd;
+}
+
+int
+input_ready(const struct input *in)
+{
+	return in->eof ||
+	    memchr(in->buf + in->start, '\n', in->end - in->start) != NULL;
+}
+
+/* Read more into buf: 1, 0 at the end, -1 on error (reported). */
+static int
+fill(struct input *in)
+{
+	ssize_t n;
+
+	if (in->start > 0) {
+		memmove(in->buf, in->buf + in->start, in->end - in->start);
+		in->end -= in->start;
+		in->start = 0;
+	}
+	do
+		n = read(in->fd, in->buf + in->end, sizeof(in->buf) - in->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		msg_err("read error: %s", strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		in->eof = 1;
+		return 0;
+	}
+	in->end += (size_t)n;
+	return 1;
+}
+
+/*
+ * The next raw line into in->line, its length in *len ((size_t)-1 for a
+ * line too long, whose start is kept): 1, 0 at the end, -1 on error.
+ */
+static int
+raw_line(struct input *in, size_t *len)
+{
+	for (;;) {
+		char *p = in->buf + in->start;
+		size_t avail = in->end - in->start;
+		char *nl = memchr(p, '\n', avail);
+
+		if (in->skipping) {
+			if (nl != NULL) {
+				in->start += (size_t)(nl - p) + 1;
+				in->skipping = 0;
+				*len = (size_t)-1;
+				return 1;
+			}
+			in->start = in->end;
+			if (in->eof) {
+				in->skipping = 0;
+				*len = (size_t)-1;
+				return 1;
+			}
+		} else if (nl != NULL || (in->eof && avail > 0)) {
+			size_t n = nl != NULL ? (size_t)(nl - p) : avail;
+
+			if (n > INPUT_LINE_MAX) {
+				memcpy(in->line, p, INPUT_LINE_MAX);
+				in->line[INPUT_LINE_MAX] = '\0';
+				*len = (size_t)-1;
+			} else {
+				memcpy(in->line, p, n);
+				in->line[n] = '\0';
+				*len = n;
+			}
+			in->start += n + (nl != NULL);
+			return 1;
+		} else if (avail > INPUT_LINE_MAX) {
+			memcpy(in->line, p, INPUT_LINE_MAX);
+			in->line[INPUT_LINE_MAX] = '\0';
+			in->skipping = 1;
+			in->start = in->end;
+			continue;
+		} else if (in->eof) {
+			return 0;
+		}
+		if (fill(in) < 0)
+			return -1;
+	}
 }
 
 static int
@@ -77,38 +177,26 @@ int
 input_next(struct input *in, const char **text, size_t *len, size_t *lineno)
 {
 	for (;;) {
-		size_t n = 0, start;
-		int c, toolong = 0;
+		size_t n, start = 0;
+		int rc = raw_line(in, &n);
 
-		while ((c = getc(in->fp)) != EOF && c != '\n') {
-			if (n < INPUT_LINE_MAX)
-				in->buf[n++] = (char)c;
-			else
-				toolong = 1;
-		}
-		if (c == EOF && ferror(in->fp)) {
-			msg_err("read error: %s", strerror(errno));
-			return -1;
-		}
-		if (c == EOF && n == 0 && !toolong)
-			return 0;
-		in->lineno++;
-		*lineno = in->lineno;
-		if (toolong) {
+		if (rc <= 0)
+			return rc;
+		*lineno = ++in->lineno;
+		if (n == (size_t)-1) {
 			/* Its start, to show in the message. */
-			*text = in->buf;
+			*text = in->line;
 			*len = (size_t)-1;
 			return 1;
 		}
-		start = 0;
-		while (start < n && is_space((unsigned char)in->buf[start]))
+		while (start < n && is_space((unsigned char)in->line[start]))
 			start++;
-		while (n > start && is_space((unsigned char)in->buf[n - 1]))
+		while (n > start && is_space((unsigned char)in->line[n - 1]))
 			n--;
-		if (n == start || in->buf[start] == '#')
+		if (n == start || in->line[start] == '#')
 			continue;
-		in->buf[n] = '\0';
-		*text = in->buf + start;
+		in->line[n] = '\0';
+		*text = in->line + start;
 		*len = n - start;
 		return 1;
 	}
@@ -120,7 +208,7 @@ input_close(struct input *in)
 	if (in == NULL)
 		return;
 	if (!in->is_stdin)
-		fclose(in->fp);
+		close(in->fd);
 	free(in);
 }
 

@@ -843,6 +843,12 @@ lookup_full(const struct lookup *l)
 	return l->active >= l->max_active;
 }
 
+size_t
+lookup_active(const struct lookup *l)
+{
+	return l->active;
+}
+
 /*
  * Cut off domains past their deadline.  Domains start in line order and
  * all get the same time, so the first one still within its time ends
@@ -871,10 +877,12 @@ expire(struct lookup *l)
 }
 
 enum mxq_status
-lookup_step(struct lookup *l)
+lookup_step(struct lookup *l, int input_fd, int *input_ready)
 {
 	enum mxq_status st;
 
+	if (input_ready != NULL)
+		*input_ready = 0;
 	expire(l);
 	pump(l);
 	if (resolver_pending(l->r) == 0) {
@@ -893,7 +901,7 @@ lookup_step(struct lookup *l)
 		}
 		return l->fatal;
 	}
-	st = resolver_wait(l->r);
+	st = resolver_wait(l->r, input_fd, input_ready);
 	if (st != MXQ_OK)
 		fail(l, st);
 	return l->fatal;
@@ -903,7 +911,7 @@ enum mxq_status
 lookup_drain(struct lookup *l)
 {
 	while (l->active > 0 && l->fatal == MXQ_OK)
-		lookup_step(l);
+		lookup_step(l, -1, NULL);
 	return l->fatal;
 }
 

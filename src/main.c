@@ -149,11 +149,27 @@ feed(struct lookup *l, struct mx_domain *d)
 	if (d == NULL)
 		return MXQ_ENOMEM;
 	while (lookup_full(l))
-		if ((st = lookup_step(l)) != MXQ_OK) {
+		if ((st = lookup_step(l, -1, NULL)) != MXQ_OK) {
 			mx_domain_free(d);
 			return st;
 		}
 	return lookup_add(l, d);
+}
+
+/*
+ * Let lookups go on until a whole input line is there, so that a slow
+ * writer (a pipe, a terminal) sees each domain answered as it comes.
+ */
+static enum mxq_status
+await_input(struct lookup *l, struct input *in)
+{
+	enum mxq_status st;
+	int ready = 0;
+
+	while (!input_ready(in) && lookup_active(l) > 0 && !ready)
+		if ((st = lookup_step(l, input_fd(in), &ready)) != MXQ_OK)
+			return st;
+	return MXQ_OK;
 }
 
 static enum mxq_status
@@ -171,9 +187,9 @@ run_all(struct run *run, struct lookup *l, struct input *in)
 	} else {
 		const char *text;
 		size_t len, lineno;
-		int rc;
+		int rc = 0;
 
-		while (st == MXQ_OK &&
+		while (st == MXQ_OK && (st = await_input(l, in)) == MXQ_OK &&
 		    (rc = input_next(in, &text, &len, &lineno)) > 0)
 			st = feed(l, input_domain(text, len, lineno));
 		if (st == MXQ_OK && rc < 0)
@@ -303,7 +319,9 @@ out:
 	input_close(in);
 	cli_clear(&o);
 	if (st != MXQ_OK) {
-		if (st != MXQ_EUSAGE)
+		if (st == MXQ_EIO)
+			msg_err("stdout: write error");
+		else if (st != MXQ_EUSAGE)
 			msg_err("%s", status_message(st));
 		run.exit = status_exit_worst(run.exit, status_exit_code(st));
 	}

@@ -27,6 +27,8 @@ struct resolver {
 	size_t nfds, capfds;
 	size_t pending;
 	int tries;
+	int refused;			/* a query found no server listening */
+	int cancelling;
 	struct resolver_stats stats;
 	char server[80];
 };
@@ -110,6 +112,13 @@ on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	struct resolver *r = q->r;
 
 	(void)timeouts;
+	if (status == ARES_ECANCELLED && r->cancelling) {
+		/* Cut short because the servers refuse: say so. */
+		r->pending--;
+		q->cb(q->arg, MXQ_EUNREACH, NULL, 0);
+		free(q);
+		return;
+	}
 	if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
 		/* Teardown: nobody is waiting any more. */
 		r->pending--;
@@ -127,6 +136,8 @@ on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		return;
 	}
 	r->pending--;
+	if (status == ARES_ECONNREFUSED)
+		r->refused = 1;
 	/*
 	 * With ARES_FLAG_NOCHECKRESP every reply comes back with its
 	 * buffer, whatever its RCODE: the caller reads the RCODE itself.
@@ -328,28 +339,57 @@ resolver_send(struct resolver *r, const struct wire_name *name, uint16_t type,
 	return MXQ_OK;
 }
 
+/*
+ * Every server refused one query (ICMP port unreachable on loopback,
+ * say).  On a connected UDP socket the error may reach the next send
+ * instead of the query it belongs to, which would then wait its whole
+ * timeout: fail everything in flight at once instead.
+ */
+static void
+fail_refused(struct resolver *r)
+{
+	r->refused = 0;
+	r->cancelling = 1;
+	ares_cancel(r->channel);
+	r->cancelling = 0;
+}
+
 enum mxq_status
-resolver_wait(struct resolver *r)
+resolver_wait(struct resolver *r, int extra_fd, int *extra_ready)
 {
 	struct pollfd *ready = NULL;
 	struct timeval tv, *tvp;
 	size_t i, n;
 	int ms, rc;
 
-	if (r->pending == 0)
+	if (extra_ready != NULL)
+		*extra_ready = 0;
+	if (r->refused) {
+		/* Noticed while sending, outside this loop. */
+		fail_refused(r);
+		return MXQ_OK;
+	}
+	if (r->pending == 0 && extra_fd < 0)
 		return MXQ_OK;
 	tvp = ares_timeout(r->channel, NULL, &tv);
-	ms = tvp == NULL ? 1000 :
+	ms = tvp == NULL ? (r->pending == 0 ? -1 : 1000) :
 	    (int)(tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000);
 	n = r->nfds;
-	if (n > 0) {
-		/* Callbacks may change r->fds while we walk the results. */
-		ready = malloc(n * sizeof(*ready));
-		if (ready == NULL)
-			return MXQ_ENOMEM;
+	/* Callbacks may change r->fds while we walk the results. */
+	ready = malloc((n + 1) * sizeof(*ready));
+	if (ready == NULL)
+		return MXQ_ENOMEM;
+	if (n > 0)
 		memcpy(ready, r->fds, n * sizeof(*ready));
+	if (extra_fd >= 0) {
+		ready[n].fd = extra_fd;
+		ready[n].events = POLLIN;
+		ready[n].revents = 0;
 	}
-	rc = poll(ready, (nfds_t)n, ms);
+	rc = poll(ready, (nfds_t)(n + (extra_fd >= 0)), ms);
+	if (rc > 0 && extra_fd >= 0 && ready[n].revents != 0 &&
+	    extra_ready != NULL)
+		*extra_ready = 1;
 	if (rc < 0 && errno != EINTR) {
 		free(ready);
 		msg_err("poll: %s", strerror(errno));
@@ -368,6 +408,8 @@ resolver_wait(struct resolver *r)
 	free(ready);
 	/* Timeouts and retransmissions. */
 	ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	if (r->refused)
+		fail_refused(r);
 	return MXQ_OK;
 }
 

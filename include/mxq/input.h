@@ -20,7 +20,8 @@ enum mxq_status input_open(const char *path, struct input **out);
 
 /*
  * Next domain line: blank lines and lines starting with '#' are skipped,
- * surrounding white space is trimmed.  Returns 1 and sets *text and *len
+ * surrounding white space is trimmed; it blocks until a line is there.
+ * Returns 1 and sets *text and *len
  * (valid until the next call) and *lineno, 0 at the end, -1 on a read
  * error (reported on stderr).  A line longer than INPUT_LINE_MAX comes
  * back with *len == (size_t)-1 and its first INPUT_LINE_MAX bytes in
@@ -31,6 +32,12 @@ int input_next(struct input *in, const char **text, size_t *len,
 
 /* Number of lines of a regular file, or 0 when unknown (stdin, pipes). */
 size_t input_count(struct input *in);
+
+/* The file descriptor read, to wait on it. */
+int input_fd(const struct input *in);
+
+/* Nonzero when input_next() would not block: a whole line is buffered. */
+int input_ready(const struct input *in);
 
 void input_close(struct input *in);
 

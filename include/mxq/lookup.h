@@ -49,8 +49,16 @@ enum mxq_status lookup_add(struct lookup *l, struct mx_domain *d);
 /* Nonzero when enough domains are in progress: call lookup_step first. */
 int lookup_full(const struct lookup *l);
 
-/* Wait for and process one round of network events. */
-enum mxq_status lookup_step(struct lookup *l);
+/* Domains handed over and not yet passed to done. */
+size_t lookup_active(const struct lookup *l);
+
+/*
+ * Wait for and process one round of network events.  When input_fd >= 0
+ * also wake up when it is readable, and say so in *input_ready, so that
+ * a slow input can be read while lookups go on.
+ */
+enum mxq_status lookup_step(struct lookup *l, int input_fd,
+    int *input_ready);
 
 /* Run until every domain handed over has been passed to done. */
 enum mxq_status lookup_drain(struct lookup *l);

@@ -46,9 +46,13 @@ enum mxq_status resolver_send(struct resolver *r, const struct wire_name *name,
 
 /*
  * Wait for network events or the next timeout and process them, calling
- * the callbacks that are due.  Returns at once when nothing is pending.
+ * the callbacks that are due.  When extra_fd >= 0, also wake up when it
+ * becomes readable and say so in *extra_ready.  Returns at once when
+ * nothing is pending and there is no extra_fd.  When every server
+ * refuses a query, every query in flight fails with MXQ_EUNREACH.
  */
-enum mxq_status resolver_wait(struct resolver *r);
+enum mxq_status resolver_wait(struct resolver *r, int extra_fd,
+    int *extra_ready);
 
 /* Queries sent and not yet answered. */
 size_t resolver_pending(const struct resolver *r);

@@ -312,10 +312,6 @@ def test_json_lines_are_flushed_one_by_one(mxq_bin, fault):
     assert p.returncode == 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: input is read with blocking stdio before any lookup runs, so "
-    "with a slow producer on stdin (tail -f list | mxq -j) no domain is "
-    "even queried until 100 lines (the window) or EOF have been read"))
 def test_json_streams_from_a_slow_stdin(mxq_bin, knot):
     """A domain read from a pipe that stays open is answered at once."""
     argv = [mxq_bin, "@127.0.0.1", "-p", str(knot.port), "-j"]
