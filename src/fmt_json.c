@@ -64,6 +64,16 @@ warnings(unsigned warn)
 }
 
 static json_t *
+domain_warnings(unsigned warn)
+{
+	json_t *a = json_array();
+
+	if (a != NULL && (warn & MX_DW_DUPLICATE))
+		json_array_append_new(a, json_string("duplicate-mx"));
+	return a;
+}
+
+static json_t *
 exchange(const struct mx_domain *d, size_t i)
 {
 	const struct mx_exchange *e = &d->ex[i];
@@ -115,7 +125,7 @@ fmt_json_write(struct fmt_ctx *c, const struct mx_domain *d)
 	for (i = 0; exs != NULL && i < d->nex; i++)
 		json_array_append_new(exs, exchange(d, i));
 	o = json_pack("{s:i, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:s, "
-	    "s:I, s:o, s:o, s:o, s:o}",
+	    "s:I, s:o, s:o, s:o, s:o, s:o}",
 	    "schema", FMT_JSON_SCHEMA,
 	    "domain", d->input,
 	    "query", d->qtext != NULL ? json_string(d->qtext) : json_null(),
@@ -133,6 +143,7 @@ fmt_json_write(struct fmt_ctx *c, const struct mx_domain *d)
 	    "ttl", d->nex > 0 && !d->implicit && !d->nullmx ?
 	    json_integer(d->mx_ttl) : json_null(),
 	    "cname", strings(d->cname, d->ncname),
+	    "warnings", domain_warnings(d->warn),
 	    "message", d->message != NULL ? json_string(d->message) :
 	    outcome != MXQ_OK ? json_string(fmt_verdict_text(d)) :
 	    json_null(),

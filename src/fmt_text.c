@@ -49,8 +49,8 @@ fmt_verdict_text(const struct mx_domain *d)
 	case MX_V_LISTED:
 		return "mail route";
 	case MX_V_IMPLICIT:
-		return "no MX records: implicit MX, mail goes to the domain's "
-		    "own address (RFC 5321 5.1)";
+		return "no MX records: implicit MX, the domain itself "
+		    "(RFC 5321 5.1)";
 	case MX_V_NOADDR:
 		return "no mail route: no exchange has an address";
 	case MX_V_NULLMX:
@@ -95,6 +95,9 @@ header(struct fmt_ctx *c, const struct mx_domain *d)
 		if (d->verdict == MX_V_NOADDR)
 			fprintf(f, "; %sno mail route: no exchange has an "
 			    "address%s", col(c, C_RED), col(c, C_OFF));
+		if (d->warn & MX_DW_DUPLICATE)
+			fprintf(f, " %s(duplicate MX records merged)%s",
+			    col(c, C_YEL), col(c, C_OFF));
 		break;
 	case MX_V_IMPLICIT:
 		fprintf(f, "%s%s", fmt_verdict_text(d), "");

@@ -29,7 +29,6 @@ struct mx_addr {
 #define MX_W_CNAME	0x01	/* the exchange name is an alias (RFC 2181 10.3) */
 #define MX_W_IPLITERAL	0x02	/* the exchange name looks like an IP address */
 #define MX_W_NULLMIXED	0x04	/* "." mixed with other MX records (RFC 7505) */
-#define MX_W_DUPLICATE	0x08	/* the same MX record came more than once */
 #define MX_W_PARTIAL	0x10	/* one address family failed temporarily */
 #define MX_W_ADDRLIMIT	0x20	/* more addresses than MX_MAX_ADDRESSES */
 
@@ -69,7 +68,7 @@ enum mx_verdict {
 };
 
 /* Domain-level warnings (bits). */
-#define MX_DW_DUPLICATE	0x01	/* duplicate MX records were merged */
+#define MX_DW_DUPLICATE	0x01	/* duplicate MX records were merged (RFC 2181 5) */
 
 struct mx_domain {
 	char *input;			/* as given, escaped for display */
