@@ -392,8 +392,8 @@ read_answer(struct centry *e, const struct wire_msg *m, int *grew)
 			if (e->type == WIRE_TYPE_MX) {
 				struct cmx *grown;
 
-				grown = realloc(e->mx,
-				    (e->nmx + 1) * sizeof(*e->mx));
+				grown = mx_grow(e->mx, e->nmx,
+				    sizeof(*e->mx));
 				if (grown == NULL)
 					return MXQ_ENOMEM;
 				e->mx = grown;
@@ -411,8 +411,8 @@ read_answer(struct centry *e, const struct wire_msg *m, int *grew)
 					    "wrong length";
 					return MXQ_EMALFORMED;
 				}
-				grown = realloc(e->addr,
-				    (e->naddr + 1) * sizeof(*e->addr));
+				grown = mx_grow(e->addr, e->naddr,
+				    sizeof(*e->addr));
 				if (grown == NULL)
 					return MXQ_ENOMEM;
 				e->addr = grown;
@@ -461,7 +461,7 @@ read_glue(struct centry *e, const struct wire_msg *m)
 		    !((rr->type == WIRE_TYPE_A && rr->rdlen == 4) ||
 		    (rr->type == WIRE_TYPE_AAAA && rr->rdlen == 16)))
 			continue;
-		grown = realloc(e->glue, (e->nglue + 1) * sizeof(*e->glue));
+		grown = mx_grow(e->glue, e->nglue, sizeof(*e->glue));
 		if (grown == NULL)
 			return MXQ_ENOMEM;
 		e->glue = grown;

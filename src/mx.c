@@ -79,6 +79,20 @@ mx_set_string(char **slot, const char *s)
 	return MXQ_OK;
 }
 
+void *
+mx_grow(void *array, size_t n, size_t size)
+{
+	size_t cap;
+
+	/* Full exactly when n is 4, 8, 16, ...: n & (n - 1) == 0. */
+	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+		return array;
+	cap = n == 0 ? 4 : n * 2;
+	if (cap > SIZE_MAX / size)
+		return NULL;
+	return realloc(array, cap * size);
+}
+
 enum mxq_status
 mx_chain_add(char ***chain, size_t *n, const char *text)
 {
@@ -87,7 +101,7 @@ mx_chain_add(char ***chain, size_t *n, const char *text)
 	copy = strdup(text);
 	if (copy == NULL)
 		return MXQ_ENOMEM;
-	grown = realloc(*chain, (*n + 1) * sizeof(**chain));
+	grown = mx_grow(*chain, *n, sizeof(**chain));
 	if (grown == NULL) {
 		free(copy);
 		return MXQ_ENOMEM;
@@ -120,7 +134,7 @@ mx_domain_add_exchange(struct mx_domain *d, uint16_t pref, uint32_t ttl,
 	struct mx_exchange *grown, *e;
 	char text[WIRE_TEXT_MAX];
 
-	grown = realloc(d->ex, (d->nex + 1) * sizeof(*d->ex));
+	grown = mx_grow(d->ex, d->nex, sizeof(*d->ex));
 	if (grown == NULL)
 		return NULL;
 	d->ex = grown;
@@ -160,7 +174,7 @@ mx_exchange_add_addr(struct mx_exchange *e, int family, const uint8_t *bytes,
 		e->warn |= MX_W_ADDRLIMIT;
 		return MXQ_OK;
 	}
-	grown = realloc(e->addr, (e->naddr + 1) * sizeof(*e->addr));
+	grown = mx_grow(e->addr, e->naddr, sizeof(*e->addr));
 	if (grown == NULL)
 		return MXQ_ENOMEM;
 	e->addr = grown;

@@ -110,6 +110,14 @@ struct mx_exchange *mx_domain_add_exchange(struct mx_domain *d,
 enum mxq_status mx_exchange_add_addr(struct mx_exchange *e, int family,
     const uint8_t *bytes, uint32_t ttl, enum mx_source source);
 
+/*
+ * Room for element n (0-based) in an array of n elements of the given
+ * size: the array itself while it has room, else a new one twice as big
+ * (capacities are 4, 8, 16, ...).  NULL when out of memory, the old array
+ * untouched.
+ */
+void *mx_grow(void *array, size_t n, size_t size);
+
 /* Append a name to a chain of aliases (copied). */
 enum mxq_status mx_chain_add(char ***chain, size_t *n, const char *text);
 
