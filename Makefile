@@ -40,7 +40,8 @@ LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all check unit system demo install uninstall clean fuzz bench lint deps
+.PHONY: all check unit system demo install uninstall clean fuzz bench lint \
+	deps-test
 
 all: mxq
 
@@ -59,8 +60,13 @@ $(B)/test_%: $(B)/test_%.o $(LIB_OBJ)
 $(B):
 	mkdir -p $(B)
 
-# The README's test command: unit tests, then system tests against knotd.
-check: unit system
+# The README's test command: missing test dependencies are installed, then
+# the unit tests, then the system tests against knotd.
+check: deps-test
+	$(MAKE) unit system
+
+deps-test:
+	@sh scripts/deps.sh test
 
 unit: $(UNIT_BIN)
 	@pass=0; fail=0; for t in $(UNIT_BIN); do \

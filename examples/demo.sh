@@ -5,20 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PKGS="gcc make pkg-config libc-ares-dev libidn2-dev libjansson-dev knot python3"
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "demo: installing:$missing"
-	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-		--no-install-recommends $missing
-fi
+sh scripts/deps.sh demo
 
 make -s
 
