@@ -69,10 +69,7 @@ deps-test:
 	@sh scripts/deps.sh test
 
 unit: $(UNIT_BIN)
-	@pass=0; fail=0; for t in $(UNIT_BIN); do \
-		if ./$$t; then pass=$$((pass+1)); else fail=$$((fail+1)); fi; \
-	done; echo "unit test programs: $$pass passed, $$fail failed"; \
-	test $$fail -eq 0
+	@sh tests/unit/run.sh $(UNIT_BIN)
 
 system: mxq
 	MXQ=$(CURDIR)/mxq $(PYTHON) -m pytest -q -p no:cacheprovider tests/system

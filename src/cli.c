@@ -438,7 +438,7 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 		return st;
 	st = MXQ_EUSAGE;
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc then forgets a previous parse */
 	while ((c = getopt_long(argc, argv, short_opts, long_opts,
 	    NULL)) != -1) {
 		switch (c) {

@@ -80,8 +80,6 @@ header(struct fmt_ctx *c, const struct mx_domain *d)
 	for (i = 0; i < d->nex; i++)
 		if (!(d->ex[i].warn & MX_W_NULLMIXED))
 			n++;
-	if (n < d->nex)
-		levels--;
 
 	fprintf(f, "%s%s%s  ", col(c, C_BOLD),
 	    shown(c, d->qtext, d->utext), col(c, C_OFF));

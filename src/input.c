@@ -63,16 +63,18 @@ input_count(struct input *in)
 	size_t n = 0;
 	off_t off = 0;
 	ssize_t got;
-	char buf[65536];
+	char buf[65536], last = '\n';
 
 	if (fstat(in->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
 		return 0;
 	while ((got = pread(in->fd, buf, sizeof(buf), off)) > 0) {
 		for (ssize_t i = 0; i < got; i++)
 			n += buf[i] == '\n';
+		last = buf[got - 1];
 		off += got;
 	}
-	return n;
+	/* A last line without its newline is a line too. */
+	return n + (last != '\n');
 }
 
 int
@@ -298,11 +300,6 @@ input_domain(const char *text, size_t len, size_t lineno)
 	d = mx_domain_new(text, len, lineno);
 	if (d == NULL)
 		return NULL;
-	if (text == NULL) {
-		if (invalid(d, "line too long") != 0)
-			goto fail;
-		return d;
-	}
 	if (memchr(text, '\0', len) != NULL) {
 		if (invalid(d, "NUL byte in the name") != 0)
 			goto fail;

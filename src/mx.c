@@ -368,26 +368,37 @@ size_t
 mx_pref_levels(const struct mx_domain *d)
 {
 	size_t i, n = 0;
+	int prev = -1;
 
-	for (i = 0; i < d->nex; i++)
-		if (i == 0 || d->ex[i].pref != d->ex[i - 1].pref)
+	/* A '.' among other records is no exchange (RFC 7505). */
+	for (i = 0; i < d->nex; i++) {
+		if (d->ex[i].warn & MX_W_NULLMIXED)
+			continue;
+		if (d->ex[i].pref != prev)
 			n++;
+		prev = d->ex[i].pref;
+	}
 	return n;
 }
 
 int
 mx_is_backup(const struct mx_domain *d, size_t i)
 {
-	size_t first = 0;
+	size_t k;
+	int lo = -1, hi = -1;
 
-	if (d->implicit || d->nex == 0 || i >= d->nex)
+	if (d->implicit || i >= d->nex || (d->ex[i].warn & MX_W_NULLMIXED))
 		return 0;
 	/* A '.' among other records is no exchange (RFC 7505). */
-	while (first < d->nex && (d->ex[first].warn & MX_W_NULLMIXED))
-		first++;
-	return first < d->nex && i >= first &&
-	    d->ex[i].pref == d->ex[d->nex - 1].pref &&
-	    d->ex[first].pref != d->ex[d->nex - 1].pref;
+	for (k = 0; k < d->nex; k++) {
+		if (d->ex[k].warn & MX_W_NULLMIXED)
+			continue;
+		if (lo < 0 || d->ex[k].pref < lo)
+			lo = d->ex[k].pref;
+		if (hi < 0 || d->ex[k].pref > hi)
+			hi = d->ex[k].pref;
+	}
+	return lo != hi && d->ex[i].pref == hi;
 }
 
 const char *

@@ -324,11 +324,12 @@ wire_parse(const uint8_t *buf, size_t len, struct wire_msg *msg)
 		rr->section = i < m.ancount ? WIRE_ANSWER :
 		    i < (size_t)m.ancount + m.nscount ? WIRE_AUTHORITY :
 		    WIRE_ADDITIONAL;
-		/* RFC 2181 8: a TTL with the top bit set is read as 0. */
-		if (rr->ttl > 0x7fffffffu)
-			rr->ttl = 0;
+		/* RFC 6891 6.1.3: OPT's "TTL" holds the extended RCODE. */
 		if (rr->type == WIRE_TYPE_OPT && rr->section == WIRE_ADDITIONAL)
 			m.rcode |= (int)((rr->ttl >> 24) & 0xff) << 4;
+		/* RFC 2181 8: a TTL with the top bit set is read as 0. */
+		else if (rr->ttl > 0x7fffffffu)
+			rr->ttl = 0;
 		m.nrr++;
 	}
 	*msg = m;

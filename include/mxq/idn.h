@@ -17,8 +17,9 @@ enum mxq_status idn_to_ascii(const char *in, char **out, const char **why);
  * Given the presentation form of a name (escaped, with the final dot),
  * return in *out a new string where each A-label that round-trips
  * exactly (decode, then encode gives the same label) is replaced by its
- * U-label and every other label is kept as it is.  *out is NULL when no
- * label changed.  MXQ_OK or MXQ_ENOMEM.
+ * U-label and every other label is kept as it is.  A name with any
+ * escape (a byte that no host name holds) is left alone.  *out is NULL
+ * when no label changed.  MXQ_OK or MXQ_ENOMEM.
  */
 enum mxq_status idn_to_display(const char *text, char **out);
 

@@ -30,7 +30,10 @@ enum mxq_status input_open(const char *path, struct input **out);
 int input_next(struct input *in, const char **text, size_t *len,
     size_t *lineno);
 
-/* Number of lines of a regular file, or 0 when unknown (stdin, pipes). */
+/*
+ * Number of lines of the input when it is a regular file (stdin too, when
+ * redirected from one), or 0 when unknown (pipes, terminals).
+ */
 size_t input_count(struct input *in);
 
 /* The file descriptor read, to wait on it. */

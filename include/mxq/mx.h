@@ -147,7 +147,10 @@ enum mxq_status mx_domain_outcome(const struct mx_domain *d);
 /* Short token of a verdict, as in JSON ("null-mx"). */
 const char *mx_verdict_name(enum mx_verdict v);
 
-/* Number of distinct preference values (the exchanges must be sorted). */
+/*
+ * Number of distinct preference values among the exchanges, a '.' mixed
+ * with other records not counted (the exchanges must be sorted).
+ */
 size_t mx_pref_levels(const struct mx_domain *d);
 
 /*
