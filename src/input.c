@@ -1,7 +1,6 @@
 /* Reading domains and turning what the user typed into query names. */
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -215,26 +214,6 @@ input_close(struct input *in)
 }
 
 static int
-is_ip_literal(const char *s)
-{
-	uint8_t tmp[16];
-	char buf[64];
-	size_t len = strlen(s);
-
-	if (len == 0 || len >= sizeof(buf))
-		return 0;
-	memcpy(buf, s, len + 1);
-	if (buf[len - 1] == '.')
-		buf[len - 1] = '\0';
-	if (buf[0] == '[' && buf[strlen(buf) - 1] == ']') {
-		buf[strlen(buf) - 1] = '\0';
-		return inet_pton(AF_INET6, buf + 1, tmp) == 1;
-	}
-	return inet_pton(AF_INET, buf, tmp) == 1 ||
-	    inet_pton(AF_INET6, buf, tmp) == 1;
-}
-
-static int
 invalid(struct mx_domain *d, const char *why)
 {
 	d->status = MXQ_EINVAL;
@@ -262,7 +241,7 @@ prepare(struct mx_domain *d, const char *name)
 	if (strstr(name, "://") != NULL)
 		return invalid(d, "a URL, not a domain name (give the host "
 		    "part alone)");
-	if (is_ip_literal(name))
+	if (mx_text_is_ip(name))
 		return invalid(d, "an IP address, not a domain name");
 	for (p = (const unsigned char *)name; *p != '\0'; p++)
 		if (*p <= 0x20 || *p == 0x7f)

@@ -111,8 +111,8 @@ mx_chain_add(char ***chain, size_t *n, const char *text)
 	return MXQ_OK;
 }
 
-static int
-looks_like_ip(const char *text)
+int
+mx_text_is_ip(const char *text)
 {
 	char buf[64];
 	uint8_t tmp[16];
@@ -122,7 +122,11 @@ looks_like_ip(const char *text)
 		return 0;
 	memcpy(buf, text, len + 1);
 	if (buf[len - 1] == '.')
+		buf[--len] = '\0';
+	if (len >= 2 && buf[0] == '[' && buf[len - 1] == ']') {
 		buf[len - 1] = '\0';
+		return inet_pton(AF_INET6, buf + 1, tmp) == 1;
+	}
 	return inet_pton(AF_INET, buf, tmp) == 1 ||
 	    inet_pton(AF_INET6, buf, tmp) == 1;
 }
@@ -150,7 +154,7 @@ mx_domain_add_exchange(struct mx_domain *d, uint16_t pref, uint32_t ttl,
 	e->name = *name;
 	e->status = MXQ_OK;
 	e->fam4.status = e->fam6.status = MXQ_OK;
-	if (looks_like_ip(text))
+	if (mx_text_is_ip(text))
 		e->warn |= MX_W_IPLITERAL;
 	d->nex++;
 	return e;

@@ -121,6 +121,12 @@ void *mx_grow(void *array, size_t n, size_t size);
 /* Append a name to a chain of aliases (copied). */
 enum mxq_status mx_chain_add(char ***chain, size_t *n, const char *text);
 
+/*
+ * Nonzero when text (a trailing dot allowed) is an IPv4 or IPv6 address,
+ * or an IPv6 address in brackets.
+ */
+int mx_text_is_ip(const char *text);
+
 /* Replace *slot with a copy of s (NULL allowed). */
 enum mxq_status mx_set_string(char **slot, const char *s);
 
