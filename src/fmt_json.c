@@ -157,10 +157,7 @@ fmt_json_write(struct fmt_ctx *c, const struct mx_domain *d)
 	fputs(text, c->out);
 	fputc('\n', c->out);
 	free(text);
-	/* Flushed per line, so that tail -f and jq see each domain. */
-	if (fflush(c->out) != 0)
-		return MXQ_EIO;
-	return MXQ_OK;
+	return ferror(c->out) ? MXQ_EIO : MXQ_OK;
 }
 
 const char *

@@ -90,6 +90,7 @@ struct lookup {
 	struct resolver *r;
 	lookup_done_fn *done;
 	void *done_arg;
+	void (*idle)(void *);		/* before waiting for the network */
 	struct centry **buckets;
 	size_t nbuckets;
 	size_t ncached;			/* entries in the LRU */
@@ -749,48 +750,51 @@ on_mx(struct lookup *l, const struct centry *e, struct waiter *w)
 	domain_check(l, ds);
 }
 
-/* Hand finished domains over: the head of the line, or any one. */
+/* Hand one finished domain over and take it out of the line. */
 static void
-emit(struct lookup *l)
+emit_one(struct lookup *l, struct dstate *ds)
 {
-	struct dstate *ds = l->d_head;
+	enum mxq_status st;
 
-	while (ds != NULL) {
-		struct dstate *next = ds->next;
-		enum mxq_status st;
-
-		if (!ds->done) {
-			if (!l->o->unordered)
-				return;
-			ds = next;
-			continue;
-		}
-		if (ds->prev != NULL)
-			ds->prev->next = ds->next;
-		else
-			l->d_head = ds->next;
-		if (ds->next != NULL)
-			ds->next->prev = ds->prev;
-		else
-			l->d_tail = ds->prev;
-		l->active--;
-		st = l->done(l->done_arg, ds->d);
-		if (st != MXQ_OK)
-			fail(l, st);
-		mx_domain_free(ds->d);
-		ds->d = NULL;
-		if (ds->pending > 0) {
-			/* Cut off: late answers still point here. */
-			ds->prev = NULL;
-			ds->next = l->orphans;
-			if (l->orphans != NULL)
-				l->orphans->prev = ds;
-			l->orphans = ds;
-		} else {
-			free(ds);
-		}
-		ds = next;
+	if (ds->prev != NULL)
+		ds->prev->next = ds->next;
+	else
+		l->d_head = ds->next;
+	if (ds->next != NULL)
+		ds->next->prev = ds->prev;
+	else
+		l->d_tail = ds->prev;
+	l->active--;
+	st = l->done(l->done_arg, ds->d);
+	if (st != MXQ_OK)
+		fail(l, st);
+	mx_domain_free(ds->d);
+	ds->d = NULL;
+	if (ds->pending > 0) {
+		/* Cut off: late answers still point here. */
+		ds->prev = NULL;
+		ds->next = l->orphans;
+		if (l->orphans != NULL)
+			l->orphans->prev = ds;
+		l->orphans = ds;
+	} else {
+		free(ds);
 	}
+}
+
+/*
+ * Hand over what may go now that ds is finished: ds itself with
+ * --unordered, else the finished head of the line (ds may be NULL).
+ */
+static void
+emit(struct lookup *l, struct dstate *ds)
+{
+	if (l->o->unordered && ds != NULL) {
+		emit_one(l, ds);
+		return;
+	}
+	while (l->d_head != NULL && l->d_head->done)
+		emit_one(l, l->d_head);
 }
 
 static void
@@ -801,7 +805,7 @@ domain_check(struct lookup *l, struct dstate *ds)
 	ds->done = 1;
 	ds->d->elapsed_ms = ms_since(&ds->start);
 	mx_domain_finish(ds->d);
-	emit(l);
+	emit(l, ds);
 }
 
 enum mxq_status
@@ -872,8 +876,12 @@ expire(struct lookup *l)
 		ds->done = 1;
 		ds->d->elapsed_ms = ms_since(&ds->start);
 		mx_domain_finish(ds->d);
+		/* In order, emitting may free next: do it after the walk. */
+		if (l->o->unordered)
+			emit(l, ds);
 	}
-	emit(l);
+	if (!l->o->unordered)
+		emit(l, NULL);
 }
 
 enum mxq_status
@@ -897,10 +905,11 @@ lookup_step(struct lookup *l, int input_fd, int *input_ready)
 					domain_check(l, ds);
 					break;
 				}
-			emit(l);
 		}
 		return l->fatal;
 	}
+	if (l->idle != NULL)
+		l->idle(l->done_arg);
 	st = resolver_wait(l->r, input_fd, input_ready);
 	if (st != MXQ_OK)
 		fail(l, st);
@@ -978,6 +987,12 @@ lookup_free(struct lookup *l)
 		}
 	free(l->buckets);
 	free(l);
+}
+
+void
+lookup_set_idle(struct lookup *l, void (*idle)(void *))
+{
+	l->idle = idle;
 }
 
 void

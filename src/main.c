@@ -141,6 +141,18 @@ on_done(void *arg, struct mx_domain *d)
 	return st;
 }
 
+/*
+ * Before mxq waits for the network: every line finished so far goes out,
+ * so that a reader (jq, tail -f, a pipe) never waits on our buffer, and
+ * a burst of answers still costs one write.
+ */
+static void
+on_idle(void *arg)
+{
+	(void)arg;
+	fflush(stdout);
+}
+
 static enum mxq_status
 feed(struct lookup *l, struct mx_domain *d)
 {
@@ -169,6 +181,9 @@ await_input(struct lookup *l, struct input *in)
 	while (!input_ready(in) && lookup_active(l) > 0 && !ready)
 		if ((st = lookup_step(l, input_fd(in), &ready)) != MXQ_OK)
 			return st;
+	/* The next read may block: what is done goes out first. */
+	if (!input_ready(in))
+		on_idle(NULL);
 	return MXQ_OK;
 }
 
@@ -309,6 +324,7 @@ main(int argc, char **argv)
 	st = lookup_new(&o, r, on_done, &run, &l);
 	if (st != MXQ_OK)
 		goto out;
+	lookup_set_idle(l, on_idle);
 	st = run_all(&run, l, in);
 	progress(&run, 1);
 	if (st == MXQ_OK && o.verbose && run.done > 1)

@@ -20,6 +20,7 @@
 #include "mxq/resolver.h"
 
 #define RESOLVER_EDNS_SIZE 1232
+#define RESOLVER_RCVBUF (4 * 1024 * 1024)
 
 struct resolver {
 	ares_channel channel;
@@ -260,9 +261,15 @@ resolver_new(const struct mxq_opts *o, struct resolver **out)
 	opts.sock_state_cb_data = r;
 	/* Without EDNSPSZ >= our OPT size, answers over 512 go to TCP. */
 	opts.ednspsz = RESOLVER_EDNS_SIZE;
+	/*
+	 * A window of answers arriving at once overflows the default
+	 * receive buffer (212 KB here): each loss then costs a timeout.
+	 * The kernel caps this at net.core.rmem_max.
+	 */
+	opts.socket_receive_buffer_size = RESOLVER_RCVBUF;
 	mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
 	    ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_SOCK_STATE_CB |
-	    ARES_OPT_EDNSPSZ;
+	    ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_RCVBUF;
 	if (o->resolv_conf != NULL) {
 		opts.resolvconf_path = (char *)o->resolv_conf;
 		mask |= ARES_OPT_RESOLVCONF;

@@ -33,8 +33,9 @@ void fmt_text_write(struct fmt_ctx *c, const struct mx_domain *d);
 void fmt_short_write(struct fmt_ctx *c, const struct mx_domain *d);
 
 /*
- * One JSON object (schema 1, see schema/mxq.schema.json) and a newline,
- * flushed.  MXQ_ENOMEM, MXQ_EIO.
+ * One JSON object (schema 1, see schema/mxq.schema.json) and a newline.
+ * The caller flushes (main does so whenever mxq waits for the network).
+ * MXQ_ENOMEM, MXQ_EIO.
  */
 enum mxq_status fmt_json_write(struct fmt_ctx *c, const struct mx_domain *d);
 

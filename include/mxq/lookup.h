@@ -63,6 +63,13 @@ enum mxq_status lookup_step(struct lookup *l, int input_fd,
 /* Run until every domain handed over has been passed to done. */
 enum mxq_status lookup_drain(struct lookup *l);
 
+/*
+ * Call idle (with the done function's argument) each time the engine is
+ * about to wait for the network: the place to flush output, so that
+ * results are never held back while nothing else happens.
+ */
+void lookup_set_idle(struct lookup *l, void (*idle)(void *));
+
 void lookup_get_stats(const struct lookup *l, struct lookup_stats *s);
 
 #endif
