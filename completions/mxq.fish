@@ -18,7 +18,7 @@ complete -c mxq -l no-additional -d 'Ignore addresses in the additional section'
 
 # Input
 complete -c mxq -s f -l file -r -F -d 'Read domains from FILE, one per line (- for stdin)'
-complete -c mxq -l concurrency -x -d 'Queries in flight at once (default 100)'
+complete -c mxq -l concurrency -x -d 'Queries in flight at once (default 150)'
 complete -c mxq -l unordered -d 'Print each domain when done, not in input order'
 
 # Output

@@ -622,7 +622,7 @@ cli_help(FILE *fp)
 "\n"
 "Input:\n"
 "  -f, --file FILE       read domains from FILE, one per line ('-': stdin)\n"
-"      --concurrency N   queries in flight at once (default 100)\n"
+"      --concurrency N   queries in flight at once (default 150)\n"
 "      --unordered       print each domain when done, not in input order\n"
 "\n"
 "Output:\n"

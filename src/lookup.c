@@ -695,9 +695,11 @@ on_mx(struct lookup *l, const struct centry *e, struct waiter *w)
 	if (e->message != NULL)
 		mx_set_string(&d->message, e->message);
 	copy_chain(&d->cname, &d->ncname, e);
-	ds->pending--;
-	/* Hold the domain open while its questions go out. */
-	ds->pending++;
+	/*
+	 * The MX answer still counts as pending until the end: it holds
+	 * the domain open while the address questions go out, some of
+	 * which the cache may answer at once.
+	 */
 	if (e->status == MXQ_OK) {
 		for (i = 0; i < e->nmx; i++) {
 			for (j = 0; j < i; j++)

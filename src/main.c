@@ -54,7 +54,8 @@ progress(struct run *run, int final)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &run->last_progress);
 	rate = run->done / t;
-	if (run->total > 0)
+	/* The total counts lines: comments and blanks make it an upper bound. */
+	if (run->total > run->done)
 		fprintf(stderr, "\r\033[Kmxq: %zu/%zu domains, %.0f/s, "
 		    "ETA %.0f s, %zu failed", run->done, run->total, rate,
 		    rate > 0 ? (run->total - run->done) / rate : 0.0,

@@ -53,7 +53,7 @@ test_defaults(void **state)
 	assert_int_equal(o.timeout_ms, 2000);
 	assert_int_equal(o.tries, 3);
 	assert_int_equal(o.port, 53);
-	assert_int_equal(o.concurrency, 100);
+	assert_int_equal(o.concurrency, 150);
 	assert_int_equal(o.nservers, 0);
 	assert_int_equal(o.family, 0);
 	assert_int_equal(o.tcp, 0);
