@@ -4,6 +4,7 @@
  */
 #define CARES_NO_DEPRECATED 1	/* ares_send & co. are deprecated in 1.28 */
 
+#include <sys/random.h>
 #include <sys/select.h>		/* c-ares 1.18's ares.h needs fd_set */
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ares.h>
 
@@ -21,9 +23,12 @@
 
 #define RESOLVER_EDNS_SIZE 1232
 #define RESOLVER_RCVBUF (4 * 1024 * 1024)
+#define RESOLVER_RETRANSMIT_MS 250	/* shortest wait before a copy */
 
 struct resolver {
 	ares_channel channel;
+	uint8_t idpool[256];		/* random bytes for query IDs */
+	size_t idleft;
 	struct pollfd *fds;
 	size_t nfds, capfds;
 	size_t pending;
@@ -43,6 +48,29 @@ struct rquery {
 	size_t qlen;
 	uint8_t qbuf[12 + WIRE_NAME_MAX + 4 + 11];
 };
+
+/*
+ * One try of --timeout, sent more than once.  c-ares 1.18 doubles the
+ * timeout at every round of its own tries and keeps the query ID, so an
+ * answer to any copy counts: with k rounds starting at timeout / (2^k - 1)
+ * the try lasts exactly --timeout, and a lost packet costs a fraction of
+ * it (2 s: copies at 0, 0.29 and 0.86 s) instead of all of it.  Copies are
+ * never sooner than RESOLVER_RETRANSMIT_MS apart, so a slow resolver is not
+ * flooded.  Our own loop (on_reply) makes the --tries tries.
+ */
+static void
+retransmits(int timeout_ms, int *first_ms, int *rounds)
+{
+	int k = 1;
+
+	while (k < 4 && timeout_ms / ((1 << (k + 1)) - 1) >=
+	    RESOLVER_RETRANSMIT_MS)
+		k++;
+	*rounds = k;
+	*first_ms = timeout_ms / ((1 << k) - 1);
+	if (*first_ms < 1)
+		*first_ms = 1;
+}
 
 static void
 sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
@@ -106,6 +134,34 @@ map_status(int status)
 	}
 }
 
+/*
+ * A fresh random query ID in the copy we hand to ares_send.  c-ares 1.18
+ * sends the caller's ID as it is (1.28 and later choose their own): left
+ * at 0, every query would carry ID 0, and an off-path forger would only
+ * have to guess the port.
+ */
+static void
+set_query_id(struct resolver *r, uint8_t *qbuf)
+{
+	if (r->idleft < 2) {
+		ssize_t n = getrandom(r->idpool, sizeof(r->idpool), 0);
+
+		if (n < 2) {
+			/* No entropy source: still never a constant. */
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			r->idpool[0] = (uint8_t)(ts.tv_nsec >> 8);
+			r->idpool[1] = (uint8_t)(ts.tv_nsec ^ (long)r->stats.queries);
+			n = 2;
+		}
+		r->idleft = (size_t)n;
+	}
+	r->idleft -= 2;
+	qbuf[0] = r->idpool[r->idleft];
+	qbuf[1] = r->idpool[r->idleft + 1];
+}
+
 static void
 on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
@@ -127,12 +183,12 @@ on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		return;
 	}
 	/*
-	 * The channel makes one try per server; further tries are ours,
-	 * so that each waits --timeout and no more (c-ares would double
-	 * the timeout at every round).
+	 * The channel's rounds make one try (see retransmits()); further
+	 * tries are ours, so that each waits --timeout and no more.
 	 */
 	if (status == ARES_ETIMEOUT && --q->tries_left > 0) {
 		r->stats.retries++;
+		set_query_id(r, q->qbuf);
 		ares_send(r->channel, q->qbuf, (int)q->qlen, on_reply, q);
 		return;
 	}
@@ -252,8 +308,7 @@ resolver_new(const struct mxq_opts *o, struct resolver **out)
 	 */
 	opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH |
 	    ARES_FLAG_EDNS | (o->tcp ? ARES_FLAG_USEVC : 0);
-	opts.timeout = o->timeout_ms;
-	opts.tries = 1;
+	retransmits(o->timeout_ms, &opts.timeout, &opts.tries);
 	opts.ndomains = 0;
 	opts.domains = NULL;
 	opts.lookups = lookups;
@@ -342,6 +397,7 @@ resolver_send(struct resolver *r, const struct wire_name *name, uint16_t type,
 	}
 	r->pending++;
 	r->stats.queries++;
+	set_query_id(r, q->qbuf);
 	ares_send(r->channel, q->qbuf, (int)q->qlen, on_reply, q);
 	return MXQ_OK;
 }

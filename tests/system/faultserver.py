@@ -187,6 +187,10 @@ Scenario table
                         0.25 s, AA=1, RA=0 (never an address)       at its CNAME bound or its time
                                                                     limit per domain, whichever
                                                                     comes first; exit 3
+  lossy       all       the first copy of each query (name, type,   ok; a client that sends the
+                        ID) is dropped, a retransmission with the   same query again before its
+                        same ID answered: MX 10 lossy.fault.test.   timeout is over loses a fraction
+                        (itself), A 192.0.2.1, AAAA 2001:db8::1     of it per round, not all of it
   cnamemx     all       CNAME cnamemx -> ok.fault.test., then ok's  ok: the MX set of ok (mx1, mx2)
                         MX (or A/AAAA of ok)                        found via the CNAME; exit 0
   ipliteral   MX        MX 10 192.0.2.7. (a 5-label name)           exchange 192.0.2.7. is a NAME:
@@ -655,6 +659,24 @@ def _h_hop(ctx, i):
     return Reply(r, delay=HOP_DELAY)
 
 
+_LOSSY_SEEN = set()
+_LOSSY_LOCK = threading.Lock()
+
+
+def _h_lossy(ctx):
+    """The first copy of every query (name, type, ID) is lost; a copy with
+    the same ID (a retransmission) is answered: MX 10 lossy.fault.test.
+    itself, whose A and AAAA are just as lossy."""
+    key = (ctx.qname, ctx.qtype, ctx.q.id, ctx.transport)
+    with _LOSSY_LOCK:
+        if key not in _LOSSY_SEEN:
+            _LOSSY_SEEN.add(key)
+            return None
+    if ctx.qtype == T_MX:
+        return _mx_answer(ctx, [(10, "lossy.fault.test.")])
+    return _host(ctx)
+
+
 def _h_cnamemx(ctx):
     target = _n("ok.fault.test.")
     r = _response(ctx)
@@ -761,6 +783,7 @@ SCENARIOS = {
 for _i in range(CHAIN_END + 1):
     SCENARIOS["link%02d" % _i] = (lambda i: lambda c: _h_link(c, i))(_i)
 SCENARIOS["chase"] = lambda c: _mx_answer(c, [(10, "hop00.fault.test.")])
+SCENARIOS["lossy"] = _h_lossy
 for _i in range(HOP_COUNT):
     SCENARIOS["hop%02d" % _i] = (lambda i: lambda c: _h_hop(c, i))(_i)
 del _i

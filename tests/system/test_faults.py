@@ -240,6 +240,11 @@ SPECS = {
     "chase": S(3, "unknown", {"timeout", "limit"},
                [X(10, "hop00.fault.test.", {"timeout", "limit"}, [])], 3,
                parallel=True),
+    # The first copy of each query is lost, a retransmission with the same
+    # ID answered.  A try of 0.5 s is too short for a copy (they start at
+    # 250 ms, see test_retransmit.py), and every new try has a new ID: so
+    # here every try loses its only copy.
+    "lossy": fail("timeout", parallel=True),
     "cnamemx": S(0, "mx", "ok", OK_EX, 2, cname=["ok.fault.test."]),
     "ipliteral": S(3, "unknown", "refused",
                    [X(10, "192.0.2.7.", "refused", [],
