@@ -88,6 +88,9 @@ report(const struct run *run, const struct mx_domain *d)
 
 	if (d->line > 0)
 		snprintf(where, sizeof(where), "line %zu: ", d->line);
+	/* A diagnostic replaces the progress line; the next one redraws. */
+	if (run->progress)
+		fputs("\r\033[K", stderr);
 	if (d->verdict == MX_V_INVALID) {
 		msg_err("%s'%s': invalid domain name: %s", where, d->input,
 		    d->message != NULL ? d->message : "?");
