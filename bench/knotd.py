@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """knotd on loopback for the benchmark, with query counters (mod-stats).
 
-The benchmark needs what tests/system/knot.py does not give: port 53 on a
-loopback address of its own (adnshost cannot ask another port), and the
-server's count of queries by type, read with `knotc stats`.
+A thin layer over tests/system/knot.py (class Knot), which does the
+configuration, start, readiness wait and stop.  The benchmark adds: port 53
+on a loopback address of its own (adnshost cannot ask another port), no
+SERVFAIL zone, quieter logging, and the server's count of queries by type,
+read with `knotc stats`.
 
     with BenchKnot(["dir/zones", "examples/zones"], "127.0.53.1", 53) as k:
         before = k.stats()        # {"MX": n, "A": n, "AAAA": n, ...}
@@ -16,188 +18,65 @@ stop; knotd is stopped by its PID.
 
 import ipaddress
 import os
-import random
 import re
-import shutil
 import signal
-import socket
-import struct
 import subprocess
-import tempfile
+import sys
 import time
 
-KNOTD = "/usr/sbin/knotd"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "tests", "system"))
+from knot import KNOTD, Knot, KnotError, _port_is_free, query_rcode  # noqa: E402,F401
+
 KNOTC = "/usr/sbin/knotc"
 
-
-class KnotError(RuntimeError):
-    pass
-
-
-def _encode_name(name):
-    out = b""
-    for label in name.rstrip(".").split("."):
-        if label:
-            out += bytes([len(label)]) + label.encode("ascii")
-    return out + b"\0"
-
-
-def query_rcode(address, port, name, qtype=6, timeout=0.5):
-    """RCODE of one UDP query, or None without a reply."""
-    qid = random.randrange(65536)
-    msg = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0)
-    msg += _encode_name(name) + struct.pack("!HH", qtype, 1)
-    fam = socket.AF_INET6 if ":" in address else socket.AF_INET
-    with socket.socket(fam, socket.SOCK_DGRAM) as s:
-        s.settimeout(timeout)
-        try:
-            s.sendto(msg, (address, port))
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                reply = s.recv(65535)
-                if len(reply) >= 12:
-                    rid, flags = struct.unpack("!HH", reply[:4])
-                    if rid == qid and flags & 0x8000:
-                        return flags & 0xF
-        except OSError:
-            return None
-    return None
+_MOD_STATS = """\
+mod-stats:
+  - id: bench
+    request-protocol: on
+    query-type: on
+    response-code: on"""
 
 
 def port_is_free(address, port):
-    fam = socket.AF_INET6 if ":" in address else socket.AF_INET
-    socks = []
-    try:
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(fam, kind)
-            socks.append(s)
-            s.bind((address, port))
-        return True
-    except OSError:
-        return False
-    finally:
-        for s in socks:
-            s.close()
+    return _port_is_free(port, [address])
 
 
-class BenchKnot:
+class BenchKnot(Knot):
+    tmp_prefix = "mxq-bench-knot-"
+    stop_timeout = 10
+
     def __init__(self, zone_dirs, address="127.0.53.1", port=53,
                  timeout=120.0, workers=None):
         if not ipaddress.ip_address(address).is_loopback:
             raise KnotError("%s is not a loopback address" % address)
-        self.zone_dirs = [os.path.abspath(d) for d in zone_dirs]
+        server = {}
+        if workers:
+            server = {"udp-workers": workers, "tcp-workers": workers}
+        super().__init__(zone_dirs, extra_empty_zones=(),
+                         addresses=(address,), port=port, timeout=timeout,
+                         server_options=server,
+                         log_levels=(("any", "notice"), ("server", "info")),
+                         extra_conf=_MOD_STATS,
+                         global_modules=("mod-stats/bench",))
         self.address = address
-        self.port = port
-        self.timeout = timeout
         self.workers = workers
-        self.proc = None
-        self.tmpdir = None
-        self._logf = None
-        self.zones = {}
-        for d in self.zone_dirs:
-            for f in sorted(os.listdir(d)):
-                if f.endswith(".zone"):
-                    self.zones[f[:-5].rstrip(".").lower() + "."] = \
-                        os.path.join(d, f)
 
     @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
-
-    def _config(self):
-        run = os.path.join(self.tmpdir, "run")
-        db = os.path.join(self.tmpdir, "db")
-        lines = [
-            "server:",
-            '    rundir: "%s"' % run,
-            '    pidfile: "%s"' % os.path.join(run, "knot.pid"),
-            '    listen: [ "%s@%d" ]' % (self.address, self.port),
-        ]
-        if self.workers:
-            lines += ["    udp-workers: %d" % self.workers,
-                      "    tcp-workers: %d" % self.workers]
-        lines += [
-            "control:",
-            '    listen: "%s"' % os.path.join(run, "knot.sock"),
-            "log:",
-            "  - target: stderr",
-            "    any: notice",
-            "    server: info",
-            "database:",
-            '    storage: "%s"' % db,
-            "mod-stats:",
-            "  - id: bench",
-            "    request-protocol: on",
-            "    query-type: on",
-            "    response-code: on",
-            "template:",
-            "  - id: default",
-            '    storage: "%s"' % db,
-            "    zonefile-sync: -1",
-            "    zonefile-load: whole",
-            "    journal-content: none",
-            "    global-module: mod-stats/bench",
-            "zone:",
-        ]
-        for name, path in sorted(self.zones.items()):
-            lines += ['  - domain: "%s"' % name, '    file: "%s"' % path]
-        return "\n".join(lines) + "\n"
-
-    def log_text(self):
-        try:
-            with open(os.path.join(self.tmpdir, "knot.log"),
-                      errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+    def conf(self):
+        return self.conf_path
 
     def start(self):
         if not port_is_free(self.address, self.port):
             raise KnotError("%s port %d is in use (UDP or TCP): stop what "
                             "holds it, or use another loopback address"
                             % (self.address, self.port))
-        self.tmpdir = tempfile.mkdtemp(prefix="mxq-bench-knot-")
-        for sub in ("run", "db"):
-            os.mkdir(os.path.join(self.tmpdir, sub))
-        conf = os.path.join(self.tmpdir, "knot.conf")
-        with open(conf, "w") as f:
-            f.write(self._config())
-        self._logf = open(os.path.join(self.tmpdir, "knot.log"), "ab")
-        self.proc = subprocess.Popen([KNOTD, "-c", conf],
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=self._logf,
-                                     stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        self.conf = conf
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def _wait_ready(self):
-        deadline = time.monotonic() + self.timeout
-        pending = set(self.zones)
-        while pending:
-            if self.proc.poll() is not None:
-                raise KnotError("knotd exited (%d):\n%s" % (
-                    self.proc.returncode, self.log_text()[-2000:]))
-            if "server started" in self.log_text():
-                for z in sorted(pending):
-                    if query_rcode(self.address, self.port, z) == 0:
-                        pending.discard(z)
-            if time.monotonic() > deadline:
-                raise KnotError("knotd not ready after %.0f s; zones "
-                                "pending: %s\n%s" % (
-                                    self.timeout, " ".join(sorted(pending)),
-                                    self.log_text()[-2000:]))
-            time.sleep(0.05)
+        return super().start()
 
     def knotc(self, *args):
-        sock = os.path.join(self.tmpdir, "run", "knot.sock")
-        return subprocess.run([KNOTC, "-c", self.conf, "-s", sock] +
-                              list(args), capture_output=True, text=True,
+        return subprocess.run([KNOTC, "-c", self.conf_path,
+                               "-s", self.control_path] + list(args),
+                              capture_output=True, text=True,
                               timeout=30).stdout
 
     def stats(self):
@@ -222,33 +101,9 @@ class BenchKnot:
             pass
         return 0
 
-    def stop(self):
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
-        if self._logf:
-            self._logf.close()
-            self._logf = None
-        if self.tmpdir:
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
-            self.tmpdir = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
 
 def main():
     import argparse
-    import sys
     p = argparse.ArgumentParser(
         description="Serve zone directories on ADDRESS@PORT until SIGINT "
                     "or SIGTERM (or --max-seconds), for manual runs.")

@@ -17,6 +17,11 @@ journal databases, log) lives in a private temporary directory that is
 removed on exit.  knotd never writes back into the zone files
 (zonefile-sync: -1, journal-content: none).
 
+Optional knot.conf additions (bench/knotd.py uses them for mod-stats and
+its worker counts): server_options, log_levels, extra_conf (top-level
+sections such as "mod-stats:") and global_modules ("mod-stats/ID").  The
+control socket is at control_path, for knotc -c conf_path -s control_path.
+
 Command line:
 
     knot.py --zones DIR [--zones DIR ...] [--port N] -- COMMAND [ARG ...]
@@ -140,12 +145,23 @@ class Knot:
     """knotd on loopback with the zones from some directories.
 
     Attributes after start(): port, addresses, zones (dict: zone name ->
-    zone file), empty_zones, tmpdir, conf_path, log_path, pid.
+    zone file), empty_zones, tmpdir, conf_path, control_path, log_path, pid.
+
+    Optional knot.conf additions: server_options (dict: option -> value,
+    under "server:"), log_levels (pairs of category and level for the
+    stderr log target; default any: info), extra_conf (text of whole
+    top-level sections, placed before "template:") and global_modules
+    (module IDs such as "mod-stats/bench", for the default template).
     """
+
+    tmp_prefix = "mxq-knot-"    # of the private temporary directory
+    stop_timeout = 5            # seconds after SIGTERM before SIGKILL
 
     def __init__(self, zone_dirs, extra_empty_zones=("servfail.test.",),
                  addresses=("127.0.0.1", "::1"), port=None, knotd=KNOTD,
-                 timeout=10.0, keep_tmpdir=False):
+                 timeout=10.0, keep_tmpdir=False, server_options=None,
+                 log_levels=(("any", "info"),), extra_conf="",
+                 global_modules=()):
         self.zone_dirs = [os.path.abspath(d) for d in zone_dirs]
         self.empty_zones = [z if z.endswith(".") else z + "."
                             for z in extra_empty_zones]
@@ -155,9 +171,14 @@ class Knot:
         self.knotd = knotd
         self.timeout = timeout
         self.keep_tmpdir = keep_tmpdir or bool(os.environ.get("MXQ_KNOT_KEEP"))
+        self.server_options = dict(server_options or {})
+        self.log_levels = tuple(log_levels)
+        self.extra_conf = extra_conf
+        self.global_modules = tuple(global_modules)
         self.zones = self._discover_zones()
         self.tmpdir = None
         self.conf_path = None
+        self.control_path = None
         self.log_path = None
         self.proc = None
         self._logf = None
@@ -200,23 +221,38 @@ class Knot:
             "    rundir: %s" % _quote(run),
             "    pidfile: %s" % _quote(os.path.join(run, "knot.pid")),
             "    listen: [ %s ]" % listen,
+        ]
+        lines += ["    %s: %s" % (k, v) for k, v in self.server_options.items()]
+        lines += [
             "",
             "control:",
-            "    listen: %s" % _quote(os.path.join(run, "knot.sock")),
+            "    listen: %s" % _quote(self.control_path),
             "",
             "log:",
             "  - target: stderr",
-            "    any: info",
+        ]
+        lines += ["    %s: %s" % (c, level) for c, level in self.log_levels]
+        lines += [
             "",
             "database:",
             "    storage: %s" % _quote(db),
             "",
+        ]
+        if self.extra_conf:
+            lines += [self.extra_conf.rstrip("\n"), ""]
+        lines += [
             "template:",
             "  - id: default",
             "    storage: %s" % _quote(db),
             "    zonefile-sync: -1",
             "    zonefile-load: whole",
             "    journal-content: none",
+        ]
+        if self.global_modules:
+            mods = ", ".join(self.global_modules)
+            lines.append("    global-module: %s" % (
+                mods if len(self.global_modules) == 1 else "[ %s ]" % mods))
+        lines += [
             "",
             "zone:",
         ]
@@ -310,10 +346,11 @@ class Knot:
             raise KnotError("already started")
         if not os.access(self.knotd, os.X_OK):
             raise KnotError("%s not found (Debian package knot)" % self.knotd)
-        self.tmpdir = tempfile.mkdtemp(prefix="mxq-knot-")
+        self.tmpdir = tempfile.mkdtemp(prefix=self.tmp_prefix)
         for sub in ("run", "db", "nofiles"):
             os.mkdir(os.path.join(self.tmpdir, sub))
         self.conf_path = os.path.join(self.tmpdir, "knot.conf")
+        self.control_path = os.path.join(self.tmpdir, "run", "knot.sock")
         self.log_path = os.path.join(self.tmpdir, "knot.log")
         try:
             attempts = 1 if self.fixed_port else 5
@@ -343,7 +380,7 @@ class Knot:
             except ProcessLookupError:
                 pass
             try:
-                proc.wait(timeout=5)
+                proc.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 try:
                     os.kill(proc.pid, signal.SIGKILL)
