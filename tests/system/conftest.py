@@ -21,6 +21,7 @@ report on stderr, or a valgrind error (exit code from --error-exitcode).
 Environment: MXQ (binary), MXQ_WRAPPER (command prefix, e.g. "valgrind
 --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 -q"), MXQ_TIMEOUT_FACTOR (timeout multiplier under a wrapper, default 5),
+MXQ_WRAPPER_SLACK (seconds a wrapper may add to a timed run, default 3),
 MXQ_KNOT_KEEP=1 (keep knotd's temporary directory for debugging).
 """
 
@@ -92,6 +93,15 @@ def _decode(raw, stream, argv):
 
 def _wrapper():
     return shlex.split(os.environ.get("MXQ_WRAPPER", ""))
+
+
+def wall_slack():
+    """Seconds that a wrapper such as valgrind adds to one run of mxq (its
+    start-up and slower code), for tests that bound wall-clock time; 0
+    without a wrapper.  mxq's own elapsed_ms needs no slack."""
+    if not _wrapper():
+        return 0.0
+    return float(os.environ.get("MXQ_WRAPPER_SLACK", "3"))
 
 
 def _wrapper_error_code(wrapper):

@@ -8,6 +8,8 @@ over as a timeout with a message, and the run goes on.
 
 import time
 
+from conftest import wall_slack
+
 
 def test_domain_is_cut_off_at_its_deadline(run_fault):
     t0 = time.monotonic()
@@ -16,8 +18,10 @@ def test_domain_is_cut_off_at_its_deadline(run_fault):
     took = time.monotonic() - t0
     assert r.rc == 3, r
     # 3 rounds x 0.5 s x 1 try x 1 server, plus start-up and a margin.
-    assert took < 1.5 + 0.7, (took, r)
+    assert took < 1.5 + 0.7 + wall_slack(), (took, r)
     chase, ok = r.json()
+    # mxq's own clock for the domain: the deadline, give or take a poll.
+    assert 1400 <= chase["elapsed_ms"] <= 1500 + 300, chase
     assert chase["verdict"] == "unknown"
     assert chase["status"] == "timeout"
     assert chase["message"] == "total time per domain exceeded"

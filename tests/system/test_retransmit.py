@@ -9,6 +9,8 @@ drops the first copy of every query.
 
 import time
 
+from conftest import wall_slack
+
 
 def _mx_copies(fault, name):
     return sum(1 for t, q, ty in fault.queries()
@@ -27,7 +29,8 @@ def test_lost_first_copy_costs_a_fraction_of_the_timeout(run_fault, fault):
         "192.0.2.1", "2001:db8::1"]
     # Two rounds (MX, then A and AAAA), each losing one copy: about
     # 2 x 0.29 s, where waiting out the timeout would take 4 s.
-    assert took < 1.5, took
+    assert took < 1.5 + wall_slack(), took
+    assert d["elapsed_ms"] < 1000, d
 
 
 def test_a_slow_answer_to_the_first_copy_still_counts(run_fault):
@@ -37,7 +40,7 @@ def test_a_slow_answer_to_the_first_copy_still_counts(run_fault):
     r = run_fault("-s", "-t", "2", "--tries", "1", "slow.fault.test")
     took = time.monotonic() - t0
     assert r.rc == 0, r
-    assert 1.4 < took < 2.0, took
+    assert 1.4 < took < 2.0 + wall_slack(), took
 
 
 def test_no_copies_when_answers_come_in_time(run_fault, fault):
@@ -52,7 +55,7 @@ def test_timeout_still_bounds_each_try(run_fault):
     r = run_fault("-s", "-t", "0.8", "--tries", "2", "timeout.fault.test")
     took = time.monotonic() - t0
     assert r.rc == 3, r
-    assert 1.5 < took < 2.2, took
+    assert 1.5 < took < 2.2 + wall_slack(), took
 
 
 def test_query_ids_are_random(mxq_bin):
