@@ -61,7 +61,8 @@ struct wire_rr {
 	struct wire_name owner;
 	uint16_t type;
 	uint16_t class;
-	uint32_t ttl;
+	uint32_t ttl;			/* 0 when the top bit is set (RFC 2181
+					   8); for OPT the raw field (RFC 6891) */
 	uint16_t rdlen;
 	size_t rdoff;			/* offset of the rdata in the message */
 	enum wire_section section;
