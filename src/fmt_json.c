@@ -134,24 +134,15 @@ strings_member(struct jw *w, const char *k, char **v, size_t n)
 static void
 flags_member(struct jw *w, uint16_t flags)
 {
-	static const struct {
-		uint16_t bit;
-		const char *name;
-	} names[] = {
-		{ WIRE_FLAG_QR, "qr" }, { WIRE_FLAG_AA, "aa" },
-		{ WIRE_FLAG_TC, "tc" }, { WIRE_FLAG_RD, "rd" },
-		{ WIRE_FLAG_RA, "ra" }, { WIRE_FLAG_AD, "ad" },
-		{ WIRE_FLAG_CD, "cd" },
-	};
-	size_t i;
+	const char *names[WIRE_FLAG_NAMES_MAX];
+	size_t i, n = wire_flag_names(flags, names);
 
 	key(w, "flags");
 	open_obj(w, '[');
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (flags & names[i].bit) {
-			elem(w);
-			put_string(w, names[i].name);
-		}
+	for (i = 0; i < n; i++) {
+		elem(w);
+		put_string(w, names[i]);
+	}
 	close_obj(w, ']');
 }
 

@@ -98,7 +98,7 @@ header(struct fmt_ctx *c, const struct mx_domain *d)
 			    col(c, C_YEL), col(c, C_OFF));
 		break;
 	case MX_V_IMPLICIT:
-		fprintf(f, "%s%s", fmt_verdict_text(d), "");
+		fputs(fmt_verdict_text(d), f);
 		break;
 	case MX_V_UNKNOWN:
 		fprintf(f, "%slookup failed: %s%s", col(c, C_RED),
@@ -117,25 +117,17 @@ header(struct fmt_ctx *c, const struct mx_domain *d)
 static void
 verbose_line(struct fmt_ctx *c, const struct mx_domain *d)
 {
-	static const struct {
-		uint16_t bit;
-		const char *name;
-	} flags[] = {
-		{ WIRE_FLAG_QR, "qr" }, { WIRE_FLAG_AA, "aa" },
-		{ WIRE_FLAG_TC, "tc" }, { WIRE_FLAG_RD, "rd" },
-		{ WIRE_FLAG_RA, "ra" }, { WIRE_FLAG_AD, "ad" },
-		{ WIRE_FLAG_CD, "cd" },
-	};
+	const char *flags[WIRE_FLAG_NAMES_MAX];
 	char rbuf[16];
-	size_t i;
+	size_t i, n;
 
 	fprintf(c->out, "%s  ;; server %s, ", col(c, C_DIM), c->server);
 	if (d->rcode >= 0) {
 		fprintf(c->out, "rcode %s, flags",
 		    wire_rcode_name(d->rcode, rbuf, sizeof(rbuf)));
-		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-			if (d->flags & flags[i].bit)
-				fprintf(c->out, " %s", flags[i].name);
+		n = wire_flag_names(d->flags, flags);
+		for (i = 0; i < n; i++)
+			fprintf(c->out, " %s", flags[i]);
 		if (d->nex > 0 && !d->implicit)
 			fprintf(c->out, ", MX ttl %lu",
 			    (unsigned long)d->mx_ttl);

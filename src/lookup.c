@@ -14,6 +14,9 @@
 /* Total time per domain, in rounds of timeout x tries x servers. */
 #define LOOKUP_DEADLINE_ROUNDS	3
 
+#define MXQ_STR_(x) #x
+#define MXQ_STR(x) MXQ_STR_(x)
+
 struct lookup;
 struct centry;
 struct dstate;
@@ -711,8 +714,8 @@ on_mx(struct lookup *l, const struct centry *e, struct waiter *w)
 			}
 			if (d->nex == MX_MAX_EXCHANGES) {
 				d->status = MXQ_ELIMIT;
-				mx_set_string(&d->message,
-				    "more than 1024 MX records");
+				mx_set_string(&d->message, "more than "
+				    MXQ_STR(MX_MAX_EXCHANGES) " MX records");
 				break;
 			}
 			if (mx_domain_add_exchange(d, e->mx[i].pref,

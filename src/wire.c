@@ -379,6 +379,26 @@ wire_rdata_name(const struct wire_msg *msg, const struct wire_rr *rr,
 	return rdata_name(msg, rr, rr->rdoff, target);
 }
 
+size_t
+wire_flag_names(uint16_t flags, const char *names[WIRE_FLAG_NAMES_MAX])
+{
+	static const struct {
+		uint16_t bit;
+		const char *name;
+	} all[WIRE_FLAG_NAMES_MAX] = {
+		{ WIRE_FLAG_QR, "qr" }, { WIRE_FLAG_AA, "aa" },
+		{ WIRE_FLAG_TC, "tc" }, { WIRE_FLAG_RD, "rd" },
+		{ WIRE_FLAG_RA, "ra" }, { WIRE_FLAG_AD, "ad" },
+		{ WIRE_FLAG_CD, "cd" },
+	};
+	size_t i, n = 0;
+
+	for (i = 0; i < WIRE_FLAG_NAMES_MAX; i++)
+		if (flags & all[i].bit)
+			names[n++] = all[i].name;
+	return n;
+}
+
 const char *
 wire_rcode_name(int rcode, char *buf, size_t size)
 {

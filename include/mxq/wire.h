@@ -151,6 +151,16 @@ enum mxq_status wire_rdata_mx(const struct wire_msg *msg,
 enum mxq_status wire_rdata_name(const struct wire_msg *msg,
     const struct wire_rr *rr, struct wire_name *target);
 
+/* Most header flags a reply can carry (QR AA TC RD RA AD CD). */
+#define WIRE_FLAG_NAMES_MAX 7
+
+/*
+ * The names of the flags set in flags, in header order ("qr", "aa", ...),
+ * as static strings in names[]; returns how many.
+ */
+size_t wire_flag_names(uint16_t flags,
+    const char *names[WIRE_FLAG_NAMES_MAX]);
+
 /* Printable mnemonic for an RCODE ("NOERROR", "RCODE23"); buf >= 16. */
 const char *wire_rcode_name(int rcode, char *buf, size_t size);
 
