@@ -33,15 +33,16 @@ ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 LDLIBS += $(PC_LIBS) -lm
 
 B := build
-LIB_SRC := src/status.c src/wire.c src/esc.c src/msg.c src/idn.c src/mx.c \
-	src/cli.c src/resolver.c src/lookup.c src/input.c \
-	src/fmt_text.c src/fmt_short.c src/fmt_json.c
+LIB_SRC := src/status.c src/wire.c src/answer.c src/esc.c src/msg.c \
+	src/idn.c src/mx.c src/cli.c src/resolver.c src/questions.c \
+	src/lookup.c src/input.c src/run.c \
+	src/fmt.c src/fmt_text.c src/fmt_short.c src/fmt_json.c
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all check unit system demo install uninstall clean fuzz bench lint \
-	deps-test
+.PHONY: all check unit fuzz-replay system demo install uninstall clean \
+	fuzz bench lint deps-test
 
 all: mxq
 
@@ -57,19 +58,56 @@ $(B)/test_%.o: tests/unit/test_%.c | $(B)
 $(B)/test_%: $(B)/test_%.o $(LIB_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# The engine's tests run on a fake transport instead of the real one.
+$(B)/fake_resolver.o: tests/unit/fake_resolver.c | $(B)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/test_lookup: $(B)/test_lookup.o $(B)/fake_resolver.o \
+    $(filter-out $(B)/resolver.o,$(LIB_OBJ))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
 $(B):
 	mkdir -p $(B)
 
 # The README's test command: missing test dependencies are installed, then
-# the unit tests, then the system tests against knotd.
+# the unit tests, every fuzz input kept, and the system tests.
 check: deps-test
-	$(MAKE) unit system
+	$(MAKE) unit fuzz-replay system
 
 deps-test:
 	@sh scripts/deps.sh test
 
 unit: $(UNIT_BIN)
 	@sh tests/unit/run.sh $(UNIT_BIN)
+
+# The fuzz harnesses as plain programs, on their seed corpus and on every
+# input that ever found a bug (tests/fuzz/crashes); libFuzzer itself and
+# clang are for `make fuzz`.
+FUZZ_HARNESSES := fuzz_wire fuzz_answer fuzz_name fuzz_fmt
+REPLAY_BIN := $(FUZZ_HARNESSES:%=$(B)/replay_%)
+
+$(B)/replay_%.o: tests/fuzz/%.c | $(B)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Itests/unit -Wno-missing-prototypes \
+	    -MMD -MP -c -o $@ $<
+
+$(B)/replay.o: tests/fuzz/replay.c | $(B)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/replay_%: $(B)/replay_%.o $(B)/replay.o $(LIB_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/replay_fuzz_fmt: $(B)/replay_fuzz_fmt.o $(B)/replay.o \
+    $(B)/fake_resolver.o $(filter-out $(B)/resolver.o,$(LIB_OBJ))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-replay: $(REPLAY_BIN)
+	@for h in $(FUZZ_HARNESSES); do \
+		set -- tests/fuzz/corpus/$$h/*; \
+		for c in tests/fuzz/crashes/$$h-*; do \
+			[ -f "$$c" ] && set -- "$$@" "$$c"; \
+		done; \
+		printf '%s: ' $$h; $(B)/replay_$$h "$$@" || exit 1; \
+	done
 
 system: mxq
 	MXQ=$(CURDIR)/mxq $(PYTHON) -m pytest -q -p no:cacheprovider tests/system

@@ -1,21 +1,19 @@
 /* Command line parsing, usage, help and version. */
+#include <sys/socket.h>
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mxq/cli.h"
 #include "mxq/esc.h"
-#include "mxq/fmt.h"
-#include "mxq/idn.h"
 #include "mxq/msg.h"
-#include "mxq/resolver.h"
-
-#ifndef MXQ_VERSION
-#define MXQ_VERSION "0.1.0"
-#endif
 
 /* Longest part of a bad argument echoed back. */
 #define CLI_ECHO_MAX 64
@@ -79,7 +77,7 @@ usage_error(const char *what, const char *arg)
 	else
 		msg_err("%s", what);
 	free(shown);
-	fputs("Try 'mxq --help' for more information.\n", stderr);
+	msg_plain("Try 'mxq --help' for more information.\n");
 }
 
 /* A decimal integer in [min, max], digits only. */
@@ -158,6 +156,13 @@ ipv6_port_like(const char *s)
 	return inet_pton(AF_INET6, prefix, tmp) == 1;
 }
 
+/* A server as written, before --port is known. */
+struct cli_server {
+	int family;			/* 4 or 6 */
+	uint8_t addr[16];
+	int port;			/* 0: take --port */
+};
+
 static int
 parse_server(const char *s, struct cli_server *out)
 {
@@ -193,17 +198,17 @@ parse_server(const char *s, struct cli_server *out)
 		host[hl] = '\0';
 		port = end + 1;
 		if (inet_pton(AF_INET, host, out->addr) != 1)
-			return -1;
+			return -4;	/* maybe a host name with a port */
 		out->family = 4;
 	} else {
 		if (strlen(s) >= sizeof(host))
-			return -1;
+			return -4;
 		if (inet_pton(AF_INET, s, out->addr) == 1)
 			out->family = 4;
 		else if (inet_pton(AF_INET6, s, out->addr) == 1)
 			out->family = 6;
 		else
-			return -1;
+			return -4;
 		if (out->family == 6 && ipv6_port_like(s))
 			return -3;
 	}
@@ -215,28 +220,137 @@ parse_server(const char *s, struct cli_server *out)
 	return 0;
 }
 
+/* Servers in the making: --port applies to those without one. */
+struct cli_servers {
+	struct cli_server s[RESOLVER_MAX_SERVERS];
+	char name[RESOLVER_MAX_SERVERS][256];
+	size_t n;
+};
+
 static int
-add_servers(struct mxq_opts *o, const char *list)
+add_one(struct cli_servers *sv, const struct cli_server *s, const char *name)
+{
+	if (sv->n == RESOLVER_MAX_SERVERS) {
+		usage_error("too many servers (at most 8)", NULL);
+		return -1;
+	}
+	sv->s[sv->n] = *s;
+	snprintf(sv->name[sv->n], sizeof(sv->name[0]), "%s", name);
+	sv->n++;
+	return 0;
+}
+
+/*
+ * A server given as a host name, "ns1.example.net" or
+ * "ns1.example.net:5300": every address the system's resolver gives, as
+ * dig does.
+ */
+static int
+add_host(struct cli_servers *sv, const char *item)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char host[256];
+	const char *colon = strchr(item, ':');
+	size_t hl = colon != NULL ? (size_t)(colon - item) : strlen(item);
+	long port = 0;
+	int rc, added = 0;
+
+	if (hl == 0 || hl >= sizeof(host) ||
+	    (colon != NULL && parse_int(colon + 1, 1, 65535, &port) != 0)) {
+		usage_error(colon != NULL && hl > 0 && hl < sizeof(host) ?
+		    "invalid port in server (1-65535)" :
+		    "server is not an address or a host name", item);
+		return -1;
+	}
+	memcpy(host, item, hl);
+	host[hl] = '\0';
+	{
+		/*
+		 * getaddrinfo would take "127.1" or "1.2.3" for an address
+		 * of its own making; no host name ends in a number.
+		 */
+		size_t end = strlen(host), start;
+
+		if (end > 1 && host[end - 1] == '.')
+			end--;		/* a trailing dot: the label before */
+		for (start = end; start > 0 && host[start - 1] != '.'; start--)
+			;
+		if (start == end || strspn(host + start, "0123456789") >=
+		    end - start || strncasecmp(host, "0x", 2) == 0) {
+			usage_error("server is not an IP address "
+			    "(use ADDR, ADDR:PORT or [IPV6]:PORT)", item);
+			return -1;
+		}
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0) {
+		char *shown = esc_dup(host, strlen(host), CLI_ECHO_MAX);
+
+		/* No usage mistake: no pointer to --help. */
+		msg_err("server '%s': %s", shown != NULL ? shown : "?",
+		    gai_strerror(rc));
+		free(shown);
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		struct cli_server s;
+		size_t k;
+
+		memset(&s, 0, sizeof(s));
+		if (ai->ai_family == AF_INET) {
+			s.family = 4;
+			memcpy(s.addr, &((struct sockaddr_in *)(void *)
+			    ai->ai_addr)->sin_addr, 4);
+		} else if (ai->ai_family == AF_INET6) {
+			s.family = 6;
+			memcpy(s.addr, &((struct sockaddr_in6 *)(void *)
+			    ai->ai_addr)->sin6_addr, 16);
+		} else {
+			continue;
+		}
+		s.port = (int)port;
+		for (k = 0; k < sv->n; k++)
+			if (sv->s[k].family == s.family &&
+			    memcmp(sv->s[k].addr, s.addr, 16) == 0 &&
+			    sv->s[k].port == s.port)
+				break;
+		if (k < sv->n)
+			continue;
+		if (add_one(sv, &s, host) != 0) {
+			freeaddrinfo(res);
+			return -1;
+		}
+		added = 1;
+	}
+	freeaddrinfo(res);
+	if (!added) {
+		usage_error("server has no address", item);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+add_servers(struct cli_servers *sv, const char *list)
 {
 	char *copy, *item, *save = NULL;
 	int rc = 0;
 
-	copy = strdup(list);
-	if (copy == NULL)
-		return -3;
 	if (*list == '\0') {
 		usage_error("empty server", NULL);
-		free(copy);
 		return -1;
 	}
+	copy = strdup(list);
+	if (copy == NULL)
+		return -1;
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
-		if (o->nservers == CLI_MAX_SERVERS) {
-			usage_error("too many servers (at most 8)", NULL);
-			rc = -1;
-			break;
-		}
-		rc = parse_server(item, &o->servers[o->nservers]);
+		struct cli_server s;
+
+		rc = parse_server(item, &s);
 		if (rc == -2) {
 			usage_error("invalid port in server (1-65535)", item);
 			break;
@@ -246,27 +360,67 @@ add_servers(struct mxq_opts *o, const char *list)
 			    "for a port, [ADDR] for the address alone", item);
 			break;
 		}
+		if (rc == -4 && strchr(item, '[') == NULL &&
+		    strchr(item, ':') == strrchr(item, ':')) {
+			if ((rc = add_host(sv, item)) != 0)
+				break;
+			continue;
+		}
 		if (rc != 0) {
 			usage_error("server is not an IP address "
 			    "(use ADDR, ADDR:PORT or [IPV6]:PORT)", item);
 			break;
 		}
-		o->nservers++;
+		if ((rc = add_one(sv, &s, "")) != 0)
+			break;
 	}
 	free(copy);
 	return rc == 0 ? 0 : -1;
 }
 
+/* The servers as the resolver takes them, --port given where needed. */
+static void
+finish_servers(const struct cli_servers *sv, int port,
+    struct resolver_config *rc)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++) {
+		struct resolver_server *out = &rc->servers[i];
+		uint16_t p = (uint16_t)(sv->s[i].port != 0 ? sv->s[i].port :
+		    port);
+
+		memset(out, 0, sizeof(*out));
+		if (sv->s[i].family == 4) {
+			struct sockaddr_in *s4 = (void *)&out->addr;
+
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(p);
+			memcpy(&s4->sin_addr, sv->s[i].addr, 4);
+			out->addrlen = sizeof(*s4);
+		} else {
+			struct sockaddr_in6 *s6 = (void *)&out->addr;
+
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons(p);
+			memcpy(&s6->sin6_addr, sv->s[i].addr, 16);
+			out->addrlen = sizeof(*s6);
+		}
+		snprintf(out->name, sizeof(out->name), "%s", sv->name[i]);
+	}
+	rc->nservers = sv->n;
+}
+
 static int
-parse_when(const char *arg, enum cli_when *out)
+parse_when(const char *arg, enum run_when *out)
 {
 	if (arg == NULL || strcmp(arg, "always") == 0 ||
 	    strcmp(arg, "yes") == 0)
-		*out = CLI_ALWAYS;
+		*out = RUN_ALWAYS;
 	else if (strcmp(arg, "never") == 0 || strcmp(arg, "no") == 0)
-		*out = CLI_NEVER;
+		*out = RUN_NEVER;
 	else if (strcmp(arg, "auto") == 0)
-		*out = CLI_AUTO;
+		*out = RUN_AUTO;
 	else
 		return -1;
 	return 0;
@@ -316,8 +470,9 @@ option_needs_next(const char *arg)
 	if (arg[1] == '-') {
 		size_t n = strcspn(arg + 2, "=");
 
+		/* "--timeout=1" carries its value. */
 		if (arg[2 + n] == '=')
-			return 1;
+			return 0;
 		for (lo = long_opts; lo->name != NULL; lo++) {
 			if (strncmp(lo->name, arg + 2, n) != 0)
 				continue;
@@ -414,24 +569,29 @@ option_error(int c, char **argv)
 enum mxq_status
 cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 {
+	struct resolver_config *rc = &o->resolver;
+	struct run_config *run = &o->run;
+	struct cli_servers sv;
 	enum mxq_status st = MXQ_EUSAGE;
 	int c, i, argc;
 	char **argv;
 	long v;
 
 	memset(o, 0, sizeof(*o));
+	memset(&sv, 0, sizeof(sv));
 	o->action = CLI_RUN;
-	o->port = 53;
-	o->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
-	o->tries = CLI_DEFAULT_TRIES;
-	o->color = CLI_AUTO;
-	o->idn = CLI_AUTO;
-	o->with_domain = CLI_AUTO;
-	o->progress = CLI_AUTO;
-	o->concurrency = CLI_DEFAULT_CONCURRENCY;
-	o->resolv_conf = getenv("MXQ_RESOLV_CONF");
-	if (o->resolv_conf != NULL && o->resolv_conf[0] == '\0')
-		o->resolv_conf = NULL;
+	rc->port = 53;
+	rc->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
+	rc->tries = CLI_DEFAULT_TRIES;
+	rc->resolv_conf = getenv("MXQ_RESOLV_CONF");
+	if (rc->resolv_conf != NULL && rc->resolv_conf[0] == '\0')
+		rc->resolv_conf = NULL;
+	o->lookup.window = CLI_DEFAULT_CONCURRENCY;
+	o->fmt.format = FMT_TEXT;
+	run->color = RUN_AUTO;
+	run->idn = RUN_AUTO;
+	run->with_domain = RUN_AUTO;
+	run->progress = RUN_AUTO;
 
 	st = split_args(argc0, argv0, &argv, &argc);
 	if (st != MXQ_OK)
@@ -444,55 +604,58 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 		switch (c) {
 		case '4':
 		case '6':
-			if (o->family != 0 && o->family != c - '0') {
+			if (o->fmt.family != 0 && o->fmt.family != c - '0') {
 				usage_error("-4 and -6 exclude each other",
 				    NULL);
 				goto out;
 			}
-			o->family = c - '0';
+			o->fmt.family = c - '0';
+			o->lookup.family = c - '0';
 			break;
 		case 'f':
-			o->file = optarg;
+			run->file = optarg;
 			break;
 		case 'h':
 			o->action = CLI_HELP;
 			st = MXQ_OK;
 			goto out;
 		case 'j':
-			o->format = CLI_FMT_JSON;
+			o->fmt.format = FMT_JSON;
 			break;
 		case 'n':
-			o->no_resolve = 1;
+			o->lookup.no_resolve = 1;
+			o->fmt.no_resolve = 1;
 			break;
 		case 'p':
 			if (parse_int(optarg, 1, 65535, &v) != 0) {
 				usage_error("invalid port (1-65535)", optarg);
 				goto out;
 			}
-			o->port = (int)v;
+			rc->port = (int)v;
 			break;
 		case 'q':
-			o->quiet = 1;
+			run->quiet = 1;
 			break;
 		case 's':
-			o->format = CLI_FMT_SHORT;
+			o->fmt.format = FMT_SHORT;
 			break;
 		case 't':
-			if (parse_seconds(optarg, &o->timeout_ms) != 0) {
+			if (parse_seconds(optarg, &rc->timeout_ms) != 0) {
 				usage_error("invalid timeout (seconds, "
 				    "0.001-300)", optarg);
 				goto out;
 			}
 			break;
 		case 'v':
-			o->verbose = 1;
+			o->fmt.verbose = 1;
+			run->verbose = 1;
 			break;
 		case 'V':
 			o->action = CLI_VERSION;
 			st = MXQ_OK;
 			goto out;
 		case OPT_TCP:
-			o->tcp = 1;
+			rc->tcp = 1;
 			break;
 		case OPT_TRIES:
 			if (parse_int(optarg, 1, 10, &v) != 0) {
@@ -500,30 +663,30 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 				    optarg);
 				goto out;
 			}
-			o->tries = (int)v;
+			rc->tries = (int)v;
 			break;
 		case OPT_SERVER:
-			if (add_servers(o, optarg) != 0)
+			if (add_servers(&sv, optarg) != 0)
 				goto out;
 			break;
 		case OPT_COLOR:
-			if (parse_when(optarg, &o->color) != 0) {
+			if (parse_when(optarg, &run->color) != 0) {
 				usage_error("--color takes auto, always or "
 				    "never", optarg);
 				goto out;
 			}
 			break;
 		case OPT_IDN:
-			o->idn = CLI_ALWAYS;
+			run->idn = RUN_ALWAYS;
 			break;
 		case OPT_NO_IDN:
-			o->idn = CLI_NEVER;
+			run->idn = RUN_NEVER;
 			break;
 		case OPT_WITH_DOMAIN:
-			o->with_domain = CLI_ALWAYS;
+			run->with_domain = RUN_ALWAYS;
 			break;
 		case OPT_NO_DOMAIN:
-			o->with_domain = CLI_NEVER;
+			run->with_domain = RUN_NEVER;
 			break;
 		case OPT_CONCURRENCY:
 			if (parse_int(optarg, 1, CLI_MAX_CONCURRENCY,
@@ -532,19 +695,19 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 				    optarg);
 				goto out;
 			}
-			o->concurrency = (int)v;
+			o->lookup.window = (int)v;
 			break;
 		case OPT_UNORDERED:
-			o->unordered = 1;
+			o->lookup.unordered = 1;
 			break;
 		case OPT_PROGRESS:
-			o->progress = CLI_ALWAYS;
+			run->progress = RUN_ALWAYS;
 			break;
 		case OPT_NO_PROGRESS:
-			o->progress = CLI_NEVER;
+			run->progress = RUN_NEVER;
 			break;
 		case OPT_NO_ADDITIONAL:
-			o->no_additional = 1;
+			o->lookup.no_additional = 1;
 			break;
 		default:
 			option_error(c, argv);
@@ -552,24 +715,27 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 		}
 	}
 
-	o->domains = calloc((size_t)(argc - optind) + 1, sizeof(char *));
-	if (o->domains == NULL) {
+	run->domains = calloc((size_t)(argc - optind) + 1, sizeof(char *));
+	if (run->domains == NULL) {
 		st = MXQ_ENOMEM;
 		goto out;
 	}
 	for (i = optind; i < argc; i++) {
 		if (argv[i][0] == '@') {
-			if (add_servers(o, argv[i] + 1) != 0)
+			if (add_servers(&sv, argv[i] + 1) != 0)
 				goto out;
 			continue;
 		}
-		o->domains[o->ndomains++] = argv[i];
+		run->domains[run->ndomains++] = argv[i];
 	}
-	if (o->file != NULL && o->ndomains > 0) {
+	if (run->file != NULL && run->ndomains > 0) {
 		usage_error("give domains as arguments or with -f, not both",
 		    NULL);
 		goto out;
 	}
+	finish_servers(&sv, rc->port, rc);
+	run->verbose = o->fmt.verbose;
+	run->short_format = o->fmt.format == FMT_SHORT;
 	st = MXQ_OK;
 out:
 	free(argv);
@@ -579,37 +745,39 @@ out:
 void
 cli_clear(struct mxq_opts *o)
 {
-	free(o->domains);
-	o->domains = NULL;
-	o->ndomains = 0;
+	free(o->run.domains);
+	o->run.domains = NULL;
+	o->run.ndomains = 0;
 }
 
-const char *
-cli_server_text(const struct cli_server *s, int port, char *buf, size_t size)
+void
+cli_usage(FILE *fp)
 {
-	char a[INET6_ADDRSTRLEN];
-
-	if (inet_ntop(s->family == 4 ? AF_INET : AF_INET6, s->addr, a,
-	    sizeof(a)) == NULL)
-		snprintf(a, sizeof(a), "?");
-	snprintf(buf, size, "%s#%d", a, s->port != 0 ? s->port : port);
-	return buf;
+	/* The man page's SYNOPSIS, word for word (tests/system/test_docs.py). */
+	fputs(
+"usage: mxq [-46jnqsv] [-f file] [-p port] [-t seconds] [--tries n]\n"
+"           [--server server[,server ...]] [--tcp] [--no-additional]\n"
+"           [--with-domain | --no-domain] [--color[=when]] [--idn | --no-idn]\n"
+"           [--concurrency n] [--unordered] [--progress | --no-progress]\n"
+"           [@server] domain ...\n"
+"       mxq [options] -f file\n"
+"       mxq -h | -V\n", fp);
 }
 
 void
 cli_help(FILE *fp)
 {
+	cli_usage(fp);
 	fputs(
-"usage: mxq [-46jnqsv] [-p port] [-t seconds] [@server] domain ...\n"
-"       mxq [options] -f file\n"
 "\n"
 "Show where mail for a domain goes: its MX records sorted by preference,\n"
 "each exchange with its A and AAAA addresses.\n"
 "\n"
 "Servers and queries:\n"
-"  @ADDR, --server ADDR[,ADDR...]\n"
+"  @SERVER, --server SERVER[,SERVER...]\n"
 "                        ask these servers instead of /etc/resolv.conf;\n"
-"                        ADDR is IPv4, IPv6, IPv4:PORT or [IPv6]:PORT\n"
+"                        SERVER is IPv4, IPv6, IPv4:PORT, [IPv6]:PORT,\n"
+"                        or a host name (looked up as dig does)\n"
 "  -p, --port PORT       port for servers given without one (default 53)\n"
 "  -t, --timeout SECS    wait this long for each try (default 2)\n"
 "      --tries N         tries per query and server (default 3)\n"
@@ -640,14 +808,6 @@ cli_help(FILE *fp)
 "  -V, --version         show versions and exit\n"
 "\n"
 "Exit status: 0 a mail route exists, 1 definitively none, 2 usage error or\n"
-"invalid name, 3 temporary failure (timeout, SERVFAIL...), 4 internal error.\n"
-"See mxq(1) for the output formats.\n", fp);
-}
-
-void
-cli_version(FILE *fp)
-{
-	fprintf(fp, "mxq %s (c-ares %s, libidn2 %s, jansson %s)\n",
-	    MXQ_VERSION, resolver_version(), idn_version(),
-	    fmt_json_version());
+"invalid name, 3 temporary failure or unknown answer (timeout, SERVFAIL,\n"
+"referral...), 4 internal error.  See mxq(1) for the output formats.\n", fp);
 }

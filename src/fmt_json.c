@@ -146,29 +146,28 @@ flags_member(struct jw *w, uint16_t flags)
 	close_obj(w, ']');
 }
 
+/* The tokens of the warnings set in warn, from the shared table. */
 static void
-warnings_member(struct jw *w, unsigned warn)
+warnings_member(struct jw *w, unsigned warn, const struct fmt_warning *t,
+    size_t n)
 {
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = {
-		{ MX_W_CNAME, "cname" },
-		{ MX_W_IPLITERAL, "ip-literal" },
-		{ MX_W_NULLMIXED, "null-mx-mixed" },
-		{ MX_W_PARTIAL, "partial" },
-		{ MX_W_ADDRLIMIT, "address-limit" },
-	};
 	size_t i;
 
 	key(w, "warnings");
 	open_obj(w, '[');
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (warn & names[i].bit) {
+	for (i = 0; i < n; i++)
+		if (warn & t[i].bit) {
 			elem(w);
-			put_string(w, names[i].name);
+			put_string(w, t[i].token);
 		}
 	close_obj(w, ']');
+}
+
+static void
+bool_member(struct jw *w, const char *k, int v)
+{
+	key(w, k);
+	fputs(v ? "true" : "false", w->f);
 }
 
 static void
@@ -192,7 +191,8 @@ exchange(struct jw *w, const struct mx_domain *d, size_t i)
 	key(w, "backup");
 	fputs(mx_is_backup(d, i) ? "true" : "false", w->f);
 	strings_member(w, "cname", e->cname, e->ncname);
-	warnings_member(w, e->warn);
+	warnings_member(w, e->warn, fmt_exchange_warnings,
+	    fmt_nexchange_warnings);
 	key(w, "addresses");
 	open_obj(w, '[');
 	for (k = 0; k < e->naddr; k++) {
@@ -219,7 +219,7 @@ exchange(struct jw *w, const struct mx_domain *d, size_t i)
 }
 
 enum mxq_status
-fmt_json_write(struct fmt_ctx *c, const struct mx_domain *d)
+fmt_json_write(struct fmt *c, const struct mx_domain *d)
 {
 	enum mxq_status outcome = mx_domain_outcome(d);
 	struct jw w = { c->out, 1, 0 };
@@ -241,7 +241,15 @@ fmt_json_write(struct fmt_ctx *c, const struct mx_domain *d)
 	str_member(&w, "rcode", d->rcode >= 0 ?
 	    wire_rcode_name(d->rcode, rbuf, sizeof(rbuf)) : NULL);
 	flags_member(&w, d->rcode >= 0 ? d->flags : 0);
-	str_member(&w, "server", c->server);
+	str_member(&w, "server", d->server != NULL ? d->server :
+	    c->cfg.server);
+	if (d->rcode >= 0) {
+		bool_member(&w, "tcp", (d->notes & MX_NOTE_TCP) != 0);
+		bool_member(&w, "edns", !(d->notes & MX_NOTE_NOEDNS));
+	} else {
+		str_member(&w, "tcp", NULL);
+		str_member(&w, "edns", NULL);
+	}
 	uint_member(&w, "elapsed_ms", d->elapsed_ms > 0 ?
 	    (unsigned long long)llround(d->elapsed_ms) : 0);
 	key(&w, "ttl");
@@ -250,15 +258,9 @@ fmt_json_write(struct fmt_ctx *c, const struct mx_domain *d)
 	else
 		fputs("null", w.f);
 	strings_member(&w, "cname", d->cname, d->ncname);
-	key(&w, "warnings");
-	open_obj(&w, '[');
-	if (d->warn & MX_DW_DUPLICATE) {
-		elem(&w);
-		put_string(&w, "duplicate-mx");
-	}
-	close_obj(&w, ']');
-	str_member(&w, "message", d->message != NULL ? d->message :
-	    outcome != MXQ_OK ? fmt_verdict_text(d) : NULL);
+	warnings_member(&w, d->warn, fmt_domain_warnings,
+	    fmt_ndomain_warnings);
+	str_member(&w, "message", d->message);
 	key(&w, "exchanges");
 	open_obj(&w, '[');
 	for (i = 0; i < d->nex; i++) {

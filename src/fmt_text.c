@@ -14,19 +14,22 @@
 #define C_DIM	"\033[2m"
 #define C_OFF	"\033[0m"
 
+/* How a domain whose exchanges failed is headed (see mx.c). */
+#define UNKNOWN_WORDS "mail route unknown"
+
 /* Exchange names longer than this are not used to align the rows. */
 #define FMT_TEXT_MAX_PAD 48
 
 static const char *
-col(const struct fmt_ctx *c, const char *code)
+col(const struct fmt *c, const char *code)
 {
-	return c->color ? code : "";
+	return c->cfg.color ? code : "";
 }
 
 static const char *
-shown(const struct fmt_ctx *c, const char *text, const char *utext)
+shown(const struct fmt *c, const char *text, const char *utext)
 {
-	return c->unicode && utext != NULL ? utext : text;
+	return c->cfg.unicode && utext != NULL ? utext : text;
 }
 
 /* Columns taken on a terminal: code points, not bytes. */
@@ -41,87 +44,95 @@ width(const char *s)
 	return n;
 }
 
-const char *
-fmt_verdict_text(const struct mx_domain *d)
+/* Exchanges that are hosts: a '.' that is no null MX is none. */
+static size_t
+real_exchanges(const struct mx_domain *d)
 {
-	switch (d->verdict) {
-	case MX_V_ROUTE:
-	case MX_V_LISTED:
-		return "mail route";
-	case MX_V_IMPLICIT:
-		return "no MX records: implicit MX, the domain itself "
-		    "(RFC 5321 5.1)";
-	case MX_V_NOADDR:
-		return "no mail route: no exchange has an address";
-	case MX_V_NULLMX:
-		return "null MX: accepts no mail (RFC 7505)";
-	case MX_V_NOMAIL:
-		/* With --no-resolve nobody looked for an address. */
-		return d->resolved ?
-		    "no mail route: no MX records and no address" :
-		    "no MX records";
-	case MX_V_NXDOMAIN:
-		return "no such domain (NXDOMAIN)";
-	case MX_V_UNKNOWN:
-		return status_message(mx_domain_outcome(d));
-	case MX_V_INVALID:
-		return "invalid domain name";
-	}
-	return "?";
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nex; i++)
+		if (!mx_is_dot(&d->ex[i]))
+			n++;
+	return n;
 }
 
 static void
-header(struct fmt_ctx *c, const struct mx_domain *d)
+count_line(struct fmt *c, const struct mx_domain *d, size_t n)
+{
+	size_t levels = mx_pref_levels(d);
+
+	fprintf(c->out, "%zu exchange%s", n, n == 1 ? "" : "s");
+	if (levels > 1)
+		fprintf(c->out, ", %zu preference levels", levels);
+}
+
+static void
+header(struct fmt *c, const struct mx_domain *d)
 {
 	FILE *f = c->out;
-	size_t levels = mx_pref_levels(d), n = 0, i;
-
-	/* A '.' among other records is no exchange (RFC 7505). */
-	for (i = 0; i < d->nex; i++)
-		if (!(d->ex[i].warn & MX_W_NULLMIXED))
-			n++;
+	size_t n = real_exchanges(d), i;
+	const char *msg = d->message != NULL ? d->message : "?";
 
 	fprintf(f, "%s%s%s  ", col(c, C_BOLD),
 	    shown(c, d->qtext, d->utext), col(c, C_OFF));
 	switch (d->verdict) {
 	case MX_V_ROUTE:
 	case MX_V_LISTED:
-	case MX_V_NOADDR:
-		fprintf(f, "%zu exchange%s", n, n == 1 ? "" : "s");
-		if (levels > 1)
-			fprintf(f, ", %zu preference levels", levels);
-		if (d->verdict == MX_V_NOADDR)
-			fprintf(f, "; %sno mail route: no exchange has an "
-			    "address%s", col(c, C_RED), col(c, C_OFF));
-		if (d->warn & MX_DW_DUPLICATE)
-			fprintf(f, " %s(duplicate MX records merged)%s",
-			    col(c, C_YEL), col(c, C_OFF));
+		count_line(c, d, n);
+		for (i = 0; i < fmt_ndomain_warnings; i++)
+			if (d->warn & fmt_domain_warnings[i].bit)
+				fprintf(f, " %s(%s)%s", col(c, C_YEL),
+				    fmt_domain_warnings[i].words,
+				    col(c, C_OFF));
 		break;
 	case MX_V_IMPLICIT:
-		fputs(fmt_verdict_text(d), f);
+		fputs("no MX records: implicit MX, the domain itself "
+		    "(RFC 5321 5.1)", f);
 		break;
+	case MX_V_NOADDR:
 	case MX_V_UNKNOWN:
-		fprintf(f, "%slookup failed: %s%s", col(c, C_RED),
-		    fmt_verdict_text(d), col(c, C_OFF));
-		if (d->message != NULL)
-			fprintf(f, " (%s)", d->message);
+		/*
+		 * When the MX records came, the domain's line speaks of
+		 * them; each exchange's row of what struck it.
+		 */
+		if (n > 0 && !d->implicit &&
+		    (d->status == MXQ_OK || d->status == MXQ_ENODATA)) {
+			count_line(c, d, n);
+			fprintf(f, "; %s%s%s%s", col(c, C_RED),
+			    d->verdict == MX_V_UNKNOWN &&
+			    strncmp(msg, UNKNOWN_WORDS, strlen(UNKNOWN_WORDS)) ?
+			    UNKNOWN_WORDS ": " : "", msg, col(c, C_OFF));
+		} else if (d->verdict == MX_V_UNKNOWN) {
+			fprintf(f, "%slookup failed: %s%s", col(c, C_RED), msg,
+			    col(c, C_OFF));
+		} else {
+			fprintf(f, "%s%s%s", col(c, C_RED), msg, col(c, C_OFF));
+		}
+		for (i = 0; i < fmt_ndomain_warnings; i++)
+			if (d->warn & fmt_domain_warnings[i].bit)
+				fprintf(f, " %s(%s)%s", col(c, C_YEL),
+				    fmt_domain_warnings[i].words,
+				    col(c, C_OFF));
 		break;
 	default:
-		fprintf(f, "%s%s%s", col(c, C_YEL), fmt_verdict_text(d),
-		    col(c, C_OFF));
+		fprintf(f, "%s%s%s", col(c, C_YEL), msg, col(c, C_OFF));
 		break;
 	}
 	fputc('\n', f);
 }
 
 static void
-verbose_line(struct fmt_ctx *c, const struct mx_domain *d)
+verbose_line(struct fmt *c, const struct mx_domain *d)
 {
 	const char *flags[WIRE_FLAG_NAMES_MAX];
 	char rbuf[16];
 	size_t i, n;
 
-	fprintf(c->out, "%s  ;; server %s, ", col(c, C_DIM), c->server);
+	fprintf(c->out, "%s  ;; server %s%s%s%s, ", col(c, C_DIM),
+	    d->server != NULL ? d->server : c->cfg.server,
+	    d->server_name != NULL ? " (" : "",
+	    d->server_name != NULL ? d->server_name : "",
+	    d->server_name != NULL ? ")" : "");
 	if (d->rcode >= 0) {
 		fprintf(c->out, "rcode %s, flags",
 		    wire_rcode_name(d->rcode, rbuf, sizeof(rbuf)));
@@ -135,19 +146,36 @@ verbose_line(struct fmt_ctx *c, const struct mx_domain *d)
 	} else {
 		fputs("no reply, ", c->out);
 	}
+	if (d->notes & MX_NOTE_TCP)
+		fputs(d->notes & MX_NOTE_TRUNCATED ? "over TCP (the UDP "
+		    "answer was truncated), " : "over TCP, ", c->out);
+	if (d->notes & MX_NOTE_NOEDNS)
+		fputs("without EDNS (the server rejects it), ", c->out);
+	if (d->notes & MX_NOTE_CASE)
+		fputs("replies in another letter case ignored (0x20), ",
+		    c->out);
 	fprintf(c->out, "%.0f ms%s\n", d->elapsed_ms, col(c, C_OFF));
 }
 
 /* Words for an exchange without an address, or a family that failed. */
 static void
-problem(struct fmt_ctx *c, const struct mx_exchange *e)
+problem(struct fmt *c, const struct mx_exchange *e)
 {
+	const char *m = e->fam4.message != NULL ? e->fam4.message :
+	    e->fam6.message;
 	FILE *f = c->out;
+	size_t i;
 
-	if (e->warn & MX_W_NULLMIXED) {
-		fprintf(f, "%s'.' among other MX records (RFC 7505)%s",
-		    col(c, C_RED), col(c, C_OFF));
-		return;
+	for (i = 0; i < fmt_nexchange_warnings; i++) {
+		const struct fmt_warning *w = &fmt_exchange_warnings[i];
+
+		/* A '.' that is no null MX: its warning says it all. */
+		if ((w->bit & (MX_W_NULLMIXED | MX_W_NULLPREF)) &&
+		    (e->warn & w->bit)) {
+			fprintf(f, "%s%s%s", col(c, C_RED), w->words,
+			    col(c, C_OFF));
+			return;
+		}
 	}
 	fputs(col(c, C_RED), f);
 	switch (e->status) {
@@ -155,52 +183,62 @@ problem(struct fmt_ctx *c, const struct mx_exchange *e)
 		fputs("no address: no such host (NXDOMAIN)", f);
 		break;
 	case MXQ_ENODATA:
-		fputs(c->o->family == 4 ? "no address: no A record" :
-		    c->o->family == 6 ? "no address: no AAAA record" :
+		fputs(c->cfg.family == 4 ? "no address: no A record" :
+		    c->cfg.family == 6 ? "no address: no AAAA record" :
 		    "no address: no A or AAAA records", f);
+		break;
+	case MXQ_EREFERRAL:
+	case MXQ_ELAME:
+		/* Their detail names the server and says what it did. */
+		fprintf(f, "lookup failed: %s",
+		    m != NULL ? m : status_message(e->status));
 		break;
 	default:
 		fprintf(f, "lookup failed: %s", status_message(e->status));
-		if (e->fam4.message != NULL)
-			fprintf(f, " (%s)", e->fam4.message);
-		else if (e->fam6.message != NULL)
-			fprintf(f, " (%s)", e->fam6.message);
+		if (m != NULL)
+			fprintf(f, " (%s)", m);
 		break;
 	}
 	fputs(col(c, C_OFF), f);
 }
 
 static void
-notes(struct fmt_ctx *c, const struct mx_domain *d, size_t i)
+notes(struct fmt *c, const struct mx_domain *d, size_t i)
 {
 	const struct mx_exchange *e = &d->ex[i];
 	FILE *f = c->out;
+	size_t k;
 
-	if (e->ncname > 0 && (e->warn & MX_W_CNAME))
-		fprintf(f, "  %s(alias of %s: an MX target must not be a "
-		    "CNAME, RFC 2181 10.3)%s", col(c, C_YEL),
-		    e->cname[e->ncname - 1], col(c, C_OFF));
-	if (e->warn & MX_W_IPLITERAL)
-		fprintf(f, "  %s(an IP address, not a host name)%s",
-		    col(c, C_YEL), col(c, C_OFF));
-	if (e->warn & MX_W_PARTIAL) {
-		const struct mx_family *bad =
-		    status_is_temporary(e->fam4.status) ? &e->fam4 : &e->fam6;
+	for (k = 0; k < fmt_nexchange_warnings; k++) {
+		const struct fmt_warning *w = &fmt_exchange_warnings[k];
 
-		fprintf(f, "  %s(%s: %s)%s", col(c, C_YEL),
-		    bad == &e->fam4 ? "A" : "AAAA",
-		    status_message(bad->status), col(c, C_OFF));
+		if (!(e->warn & w->bit) ||
+		    (w->bit & (MX_W_NULLMIXED | MX_W_NULLPREF)) ||
+		    (w->bit == MX_W_CNAME && e->ncname == 0))
+			continue;
+		fprintf(f, "  %s(", col(c, C_YEL));
+		if (w->bit == MX_W_CNAME) {
+			fprintf(f, "%s%s%s", w->words,
+			    e->cname[e->ncname - 1], w->after);
+		} else if (w->bit == MX_W_PARTIAL) {
+			const struct mx_family *bad =
+			    status_is_temporary(e->fam4.status) ? &e->fam4 :
+			    &e->fam6;
+
+			fprintf(f, "%s: %s", bad == &e->fam4 ? "A" : "AAAA",
+			    status_message(bad->status));
+		} else {
+			fputs(w->words, f);
+		}
+		fprintf(f, ")%s", col(c, C_OFF));
 	}
-	if (e->warn & MX_W_ADDRLIMIT)
-		fprintf(f, "  %s(more addresses than shown)%s",
-		    col(c, C_YEL), col(c, C_OFF));
 	if (mx_is_backup(d, i))
 		fprintf(f, "  %s[backup]%s", col(c, C_DIM), col(c, C_OFF));
 }
 
 /* --verbose: TTLs, and one address per line with where it came from. */
 static void
-row_verbose(struct fmt_ctx *c, const struct mx_domain *d, size_t i, int pw)
+row_verbose(struct fmt *c, const struct mx_domain *d, size_t i, int pw)
 {
 	const struct mx_exchange *e = &d->ex[i];
 	FILE *f = c->out;
@@ -237,7 +275,7 @@ row_verbose(struct fmt_ctx *c, const struct mx_domain *d, size_t i, int pw)
 }
 
 static void
-row(struct fmt_ctx *c, const struct mx_domain *d, size_t i, int pw, size_t ew)
+row(struct fmt *c, const struct mx_domain *d, size_t i, int pw, size_t ew)
 {
 	const struct mx_exchange *e = &d->ex[i];
 	const char *name = shown(c, e->text, e->utext);
@@ -245,7 +283,7 @@ row(struct fmt_ctx *c, const struct mx_domain *d, size_t i, int pw, size_t ew)
 	char buf[64];
 	size_t k, w = width(name);
 
-	if (c->o->verbose) {
+	if (c->cfg.verbose) {
 		row_verbose(c, d, i, pw);
 		return;
 	}
@@ -266,8 +304,8 @@ row(struct fmt_ctx *c, const struct mx_domain *d, size_t i, int pw, size_t ew)
 	fputc('\n', f);
 }
 
-void
-fmt_text_write(struct fmt_ctx *c, const struct mx_domain *d)
+enum mxq_status
+fmt_text_write(struct fmt *c, const struct mx_domain *d)
 {
 	size_t i, ew = 0;
 	int pw = 2, grouped = 0;
@@ -275,7 +313,7 @@ fmt_text_write(struct fmt_ctx *c, const struct mx_domain *d)
 	if (c->count++ > 0)
 		fputc('\n', c->out);
 	header(c, d);
-	if (c->o->verbose)
+	if (c->cfg.verbose)
 		verbose_line(c, d);
 	if (d->ncname > 0) {
 		fprintf(c->out, "  %s is an alias:", d->qtext);
@@ -284,7 +322,7 @@ fmt_text_write(struct fmt_ctx *c, const struct mx_domain *d)
 		fputc('\n', c->out);
 	}
 	if (d->nullmx || (d->verdict == MX_V_UNKNOWN && d->nex == 0))
-		return;
+		return ferror(c->out) ? MXQ_EIO : MXQ_OK;
 	for (i = 0; i < d->nex; i++) {
 		size_t w = width(shown(c, d->ex[i].text, d->ex[i].utext));
 		char digits[8];
@@ -304,4 +342,5 @@ fmt_text_write(struct fmt_ctx *c, const struct mx_domain *d)
 			fputc('\n', c->out);
 		row(c, d, i, pw, ew);
 	}
+	return ferror(c->out) ? MXQ_EIO : MXQ_OK;
 }

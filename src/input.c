@@ -21,6 +21,7 @@ struct input {
 	int fd;
 	int is_stdin;
 	int eof;
+	int failed;			/* a read error: the end, reported */
 	int skipping;			/* inside a line that is too long */
 	size_t lineno;
 	size_t start, end;		/* unread bytes in buf */
@@ -83,18 +84,12 @@ input_fd(const struct input *in)
 }
 
 int
-input_ready(const struct input *in)
-{
-	return in->eof ||
-	    memchr(in->buf + in->start, '\n', in->end - in->start) != NULL;
-}
-
-/* Read more into buf: 1, 0 at the end, -1 on error (reported). */
-static int
-fill(struct input *in)
+input_read(struct input *in)
 {
 	ssize_t n;
 
+	if (in->eof)
+		return 0;
 	if (in->start > 0) {
 		memmove(in->buf, in->buf + in->start, in->end - in->start);
 		in->end -= in->start;
@@ -105,6 +100,7 @@ fill(struct input *in)
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		msg_err("read error: %s", strerror(errno));
+		in->failed = 1;
 		return -1;
 	}
 	if (n == 0) {
@@ -116,8 +112,9 @@ fill(struct input *in)
 }
 
 /*
- * The next raw line into in->line, its length in *len ((size_t)-1 for a
- * line too long, whose start is kept): 1, 0 at the end, -1 on error.
+ * The next raw line of what has been read into in->line, its length in
+ * *len ((size_t)-1 for a line too long, whose start is kept): 1, 0 at
+ * the end, 2 when no whole line is there yet.  Never reads.
  */
 static int
 raw_line(struct input *in, size_t *len)
@@ -135,12 +132,13 @@ raw_line(struct input *in, size_t *len)
 				return 1;
 			}
 			in->start = in->end;
-			if (in->eof) {
-				in->skipping = 0;
-				*len = (size_t)-1;
-				return 1;
-			}
-		} else if (nl != NULL || (in->eof && avail > 0)) {
+			if (!in->eof)
+				return 2;
+			in->skipping = 0;
+			*len = (size_t)-1;
+			return 1;
+		}
+		if (nl != NULL || (in->eof && avail > 0)) {
 			size_t n = nl != NULL ? (size_t)(nl - p) : avail;
 
 			if (n > INPUT_LINE_MAX) {
@@ -154,17 +152,16 @@ raw_line(struct input *in, size_t *len)
 			}
 			in->start += n + (nl != NULL);
 			return 1;
-		} else if (avail > INPUT_LINE_MAX) {
+		}
+		if (avail > INPUT_LINE_MAX) {
+			/* Its start is kept; the rest is skipped as it comes. */
 			memcpy(in->line, p, INPUT_LINE_MAX);
 			in->line[INPUT_LINE_MAX] = '\0';
 			in->skipping = 1;
 			in->start = in->end;
 			continue;
-		} else if (in->eof) {
-			return 0;
 		}
-		if (fill(in) < 0)
-			return -1;
+		return in->eof ? 0 : 2;
 	}
 }
 
@@ -181,7 +178,10 @@ input_next(struct input *in, const char **text, size_t *len, size_t *lineno)
 		size_t n, start = 0;
 		int rc = raw_line(in, &n);
 
-		if (rc <= 0)
+		/* After a read error nothing more comes: the end, said so. */
+		if (rc != 1 && in->failed)
+			return -1;
+		if (rc != 1)
 			return rc;
 		*lineno = ++in->lineno;
 		if (n == (size_t)-1) {
@@ -220,6 +220,37 @@ invalid(struct mx_domain *d, const char *why)
 	return mx_set_string(&d->message, why) == MXQ_OK ? 0 : -1;
 }
 
+/*
+ * The last '@' of name that no backslash escapes, or NULL; *n counts
+ * them.  "a\\@b.example" is one label holding '@' (as mxq prints such
+ * a name), not the address of user "a".
+ */
+static const char *
+unescaped_at(const char *name, size_t *n)
+{
+	const char *p, *at = NULL;
+
+	*n = 0;
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '\\') {
+			int k = 0;
+
+			/* \DDD (wire_name_from_text checks it) or \c. */
+			if (p[1] >= '0' && p[1] <= '9')
+				while (k < 3 && p[1] >= '0' && p[1] <= '9') {
+					p++;
+					k++;
+				}
+			else if (p[1] != '\0')
+				p++;
+		} else if (*p == '@') {
+			at = p;
+			(*n)++;
+		}
+	}
+	return at;
+}
+
 /* Check and convert; 0 when d is complete (valid or not), -1 on ENOMEM. */
 static int
 prepare(struct mx_domain *d, const char *name)
@@ -228,12 +259,12 @@ prepare(struct mx_domain *d, const char *name)
 	const char *why, *at;
 	char *ascii = NULL, text[WIRE_TEXT_MAX];
 	enum mxq_status st;
+	size_t nat;
 
-	at = strrchr(name, '@');
+	at = unescaped_at(name, &nat);
 	if (at != NULL) {
 		/* user@example.com: the mail domain is the part after '@'. */
-		if (at == name || at[1] == '\0' ||
-		    strchr(name, '@') != at)
+		if (at == name || at[1] == '\0' || nat > 1)
 			return invalid(d, "not a domain name nor an e-mail "
 			    "address");
 		name = at + 1;

@@ -1,5 +1,6 @@
 /* The result model: construction, sorting, verdicts. */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,8 @@ mx_domain_free(struct mx_domain *d)
 	free(d->qtext);
 	free(d->utext);
 	free(d->message);
+	free(d->server);
+	free(d->server_name);
 	free(d);
 }
 
@@ -270,26 +273,130 @@ exchange_finish(struct mx_exchange *e)
 		e->status = temp;
 	} else if (nx) {
 		e->status = MXQ_ENXDOMAIN;
-	} else if (e->fam4.asked || e->fam6.asked ||
-	    (e->warn & MX_W_NULLMIXED)) {
+	} else if (e->fam4.asked || e->fam6.asked || mx_is_dot(e)) {
 		e->status = MXQ_ENODATA;
 	}
+}
+
+int
+mx_is_dot(const struct mx_exchange *e)
+{
+	return (e->warn & (MX_W_NULLMIXED | MX_W_NULLPREF)) != 0;
+}
+
+/* The words of a verdict that has no more specific message. */
+static const char *
+verdict_text(const struct mx_domain *d, enum mxq_status outcome)
+{
+	switch (d->verdict) {
+	case MX_V_NOADDR:
+		return "no mail route: no exchange has an address";
+	case MX_V_NULLMX:
+		return "null MX: accepts no mail (RFC 7505)";
+	case MX_V_NOMAIL:
+		/* With --no-resolve nobody looked for an address. */
+		return d->resolved ?
+		    "no mail route: no MX records and no address" :
+		    "no MX records";
+	case MX_V_NXDOMAIN:
+		return "no such domain (NXDOMAIN)";
+	case MX_V_INVALID:
+		return "invalid domain name";
+	default:
+		return status_message(outcome);
+	}
+}
+
+/* The first exchange, in sorted order, whose lookup failed. */
+static const struct mx_exchange *
+first_failed(const struct mx_domain *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nex; i++)
+		if (!mx_is_dot(&d->ex[i]) && d->ex[i].naddr == 0 &&
+		    status_exit_code(d->ex[i].status) != MXQ_EXIT_NOROUTE)
+			return &d->ex[i];
+	return &d->ex[0];
+}
+
+/* Set d->message, when the lookup left it empty, for a verdict. */
+static void
+set_message(struct mx_domain *d, size_t real, size_t failed)
+{
+	char buf[WIRE_TEXT_MAX + 512];
+	size_t i;
+
+	if (d->message != NULL || d->verdict == MX_V_ROUTE ||
+	    d->verdict == MX_V_IMPLICIT || d->verdict == MX_V_LISTED)
+		return;
+	if (d->verdict == MX_V_NOADDR && real == 0) {
+		for (i = 0; i < d->nex && d->ex[i].pref == 0; i++)
+			;
+		snprintf(buf, sizeof(buf), "no mail route: the only MX "
+		    "record is '.' at preference %u, which is no host (a "
+		    "null MX has preference 0, RFC 7505)",
+		    i < d->nex ? d->ex[i].pref : 0);
+		if (d->nex > 1)
+			snprintf(buf, sizeof(buf), "no mail route: every MX "
+			    "record is '.', which is no host (a null MX is "
+			    "the single record 'MX 0 .', RFC 7505)");
+		mx_set_string(&d->message, buf);
+		return;
+	}
+	if (d->verdict == MX_V_UNKNOWN && !d->implicit &&
+	    (d->status == MXQ_OK || d->status == MXQ_ENODATA) && real > 0) {
+		/*
+		 * The exchanges failed, not the domain: say so, and what
+		 * struck the first of them, in its own words.
+		 */
+		const struct mx_exchange *e = first_failed(d);
+		const char *m = e->fam4.message != NULL ? e->fam4.message :
+		    e->fam6.message;
+
+		snprintf(buf, sizeof(buf), "mail route unknown: no exchange "
+		    "has an address (%s: %s%s)", e->text,
+		    m != NULL ? m : status_message(e->status),
+		    failed > 1 ? ", and more" : "");
+		mx_set_string(&d->message, buf);
+		return;
+	}
+	if (d->verdict == MX_V_UNKNOWN && d->implicit && d->nex > 0) {
+		const struct mx_exchange *e = &d->ex[0];
+		const char *m = e->fam4.message != NULL ? e->fam4.message :
+		    e->fam6.message;
+
+		/* The implicit MX is the domain itself: its own words. */
+		if (m != NULL) {
+			mx_set_string(&d->message, m);
+			return;
+		}
+	}
+	mx_set_string(&d->message, verdict_text(d, mx_domain_outcome(d)));
 }
 
 void
 mx_domain_finish(struct mx_domain *d)
 {
+	size_t i, real = 0, failed = 0;
 	int any_addr = 0, any_temp = 0;
-	size_t i;
 
-	if (d->resolved)
-		for (i = 0; i < d->nex; i++) {
+	for (i = 0; i < d->nex; i++) {
+		if (d->resolved)
 			exchange_finish(&d->ex[i]);
-			if (d->ex[i].naddr > 0)
-				any_addr = 1;
-			else if (status_is_temporary(d->ex[i].status))
-				any_temp = 1;
+		else if (mx_is_dot(&d->ex[i]))
+			d->ex[i].status = MXQ_ENODATA;
+		if (mx_is_dot(&d->ex[i]))
+			continue;
+		real++;
+		if (d->ex[i].naddr > 0) {
+			any_addr = 1;
+		} else if (d->resolved &&
+		    status_exit_code(d->ex[i].status) != MXQ_EXIT_NOROUTE) {
+			any_temp = 1;
+			failed++;
 		}
+	}
 	mx_sort(d);
 
 	if (d->status == MXQ_EINVAL)
@@ -305,11 +412,15 @@ mx_domain_finish(struct mx_domain *d)
 		    any_temp ? MX_V_UNKNOWN : MX_V_NOMAIL;
 	else if (d->nex == 0)
 		d->verdict = MX_V_NOMAIL;
+	else if (real == 0)
+		/* Only '.', and no null MX: no host to send to, resolved or not. */
+		d->verdict = MX_V_NOADDR;
 	else if (!d->resolved)
 		d->verdict = MX_V_LISTED;
 	else
 		d->verdict = any_addr ? MX_V_ROUTE :
 		    any_temp ? MX_V_UNKNOWN : MX_V_NOADDR;
+	set_message(d, real, failed);
 }
 
 enum mxq_status
@@ -374,9 +485,9 @@ mx_pref_levels(const struct mx_domain *d)
 	size_t i, n = 0;
 	int prev = -1;
 
-	/* A '.' among other records is no exchange (RFC 7505). */
+	/* A '.' that is no null MX is no exchange (RFC 7505). */
 	for (i = 0; i < d->nex; i++) {
-		if (d->ex[i].warn & MX_W_NULLMIXED)
+		if (mx_is_dot(&d->ex[i]))
 			continue;
 		if (d->ex[i].pref != prev)
 			n++;
@@ -391,11 +502,11 @@ mx_is_backup(const struct mx_domain *d, size_t i)
 	size_t k;
 	int lo = -1, hi = -1;
 
-	if (d->implicit || i >= d->nex || (d->ex[i].warn & MX_W_NULLMIXED))
+	if (d->implicit || i >= d->nex || mx_is_dot(&d->ex[i]))
 		return 0;
-	/* A '.' among other records is no exchange (RFC 7505). */
+	/* A '.' that is no null MX is no exchange (RFC 7505). */
 	for (k = 0; k < d->nex; k++) {
-		if (d->ex[k].warn & MX_W_NULLMIXED)
+		if (mx_is_dot(&d->ex[k]))
 			continue;
 		if (lo < 0 || d->ex[k].pref < lo)
 			lo = d->ex[k].pref;

@@ -1,491 +1,1437 @@
 /*
- * c-ares channel, servers and the poll loop: the only file that includes
- * <ares.h>.  Version quirks of c-ares stay in here (CARES-NOTES.md).
+ * The DNS transport: servers, UDP sockets, TCP connections, tries, and
+ * the poll loop.  The only file that includes <ares.h>: c-ares reads the
+ * system's resolv.conf (read_resolv_conf), as it does for every program
+ * built on it.
+ *
+ * Queries are sent and matched here rather than by c-ares: its legacy
+ * API (the one 1.18 has) keeps one UDP socket per server for the whole
+ * run (one source port), forgets a query's ID when a try times out (a
+ * late answer is then dropped), compares the question without regard to
+ * letter case and ends the query on the first match (a forged reply in
+ * the wrong case would end it), gives a TCP retry only the remainder of
+ * a doubled UDP timeout, fails every query of a server after one socket
+ * error, and switches EDNS off for the whole channel after one FORMERR.
+ * Each of those is a wrong answer under real conditions; each is a few
+ * lines here, and behaves the same whatever c-ares version is installed.
  */
-#define CARES_NO_DEPRECATED 1	/* ares_send & co. are deprecated in 1.28 */
+#define CARES_NO_DEPRECATED 1	/* ares_get_servers_ports is, from 1.28 */
 
 #include <sys/random.h>
 #include <sys/select.h>		/* c-ares 1.18's ares.h needs fd_set */
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ares.h>
 
 #include "mxq/msg.h"
 #include "mxq/resolver.h"
 
-#define RESOLVER_EDNS_SIZE 1232
-#define RESOLVER_RCVBUF (4 * 1024 * 1024)
-#define RESOLVER_RETRANSMIT_MS 250	/* shortest wait before a copy */
+/* Shortest wait before another copy of a query within a try. */
+#define RESOLVER_RETRANSMIT_MS	250
+/* Copies of a query within one try, at most. */
+#define RESOLVER_COPIES_MAX	4
+/*
+ * Questions a UDP socket carries before a new one (a new source port)
+ * takes over.  A socket per question would cost a socket(), connect()
+ * and close() each (measured: 3.6 us a query on loopback, against 1.9
+ * for the whole exchange on a shared socket); eight share the cost.
+ */
+#define RESOLVER_SOCKET_USES	8
+#define RESOLVER_IDS		(2 * RESOLVER_MAX_TRIES + 2)
+#define RESOLVER_TCP_MAX_MSG	65535
+#define RESOLVER_RANDOM_POOL	4096
 
-struct resolver {
-	ares_channel channel;
-	uint8_t idpool[256];		/* random bytes for query IDs */
-	size_t idleft;
-	struct pollfd *fds;
-	size_t nfds, capfds;
-	size_t pending;
-	int tries;
-	int refused;			/* a query found no server listening */
-	int cancelling;
-	struct resolver_stats stats;
-	char server[80];
+struct query;
+
+struct server {
+	struct resolver_server cfg;
+	char text[INET6_ADDRSTRLEN + 8];	/* "ADDR#PORT" */
+	int no_edns;			/* answered FORMERR to EDNS */
+	struct usock *current;		/* the UDP socket taking questions */
+	struct conn *conn;		/* its TCP connection, or NULL */
 };
 
-/* One question in flight, kept across our own retries. */
-struct rquery {
+/* A UDP socket connected to one server, shared by a few questions. */
+struct usock {
+	struct usock *next;
+	int fd;
+	int server;
+	unsigned uses;			/* questions it has taken */
+	struct query *users[RESOLVER_SOCKET_USES];
+	unsigned nusers;		/* of them, still open */
+	int dead;			/* refused: take nothing more */
+};
+
+/* A TCP connection to one server, queries pipelined. */
+struct conn {
+	struct conn *next;
+	int fd;
+	int server;
+	int connected;
+	int dead;
+	uint8_t *out;			/* length-prefixed queries to write */
+	size_t outlen, outoff, outcap;
+	uint8_t *in;			/* one length-prefixed message */
+	size_t inlen;
+	struct query **users;
+	size_t nusers, capusers;
+};
+
+/* The question at one server. */
+struct leg {
+	int server;
+	struct usock *sock;		/* UDP socket used there, or NULL */
+	uint16_t ids[RESOLVER_IDS];	/* every ID sent there */
+	unsigned nids;
+	unsigned tries;			/* tries made there */
+	int tcp;			/* asking over TCP there */
+	int done;			/* nothing more to ask there */
+	int refused;			/* ... because it refused */
+};
+
+struct query {
+	double deadline;		/* next timer, ms: first, the heap */
+	size_t heap;			/* reads these two */
 	struct resolver *r;
 	resolver_cb *cb;
 	void *arg;
-	int tries_left;
+	uint16_t type;
+	unsigned flags;			/* WIRE_QUERY_* */
+	unsigned cur;			/* the leg being asked */
+	unsigned tries;
+	unsigned notes;
+	int edns;			/* this try carries OPT */
+	int advance;			/* at the next timer: the next try */
+	int copies, ncopies;		/* UDP copies sent and due in this try */
+	double gap;			/* wait after the first copy, ms */
+	size_t out;			/* 1 + its place in r->out, or 0 */
+	uint8_t *err;			/* the last error reply, kept for when */
+	size_t errlen;			/* no other server does better */
+	int errserver;
 	size_t qlen;
-	uint8_t qbuf[12 + WIRE_NAME_MAX + 4 + 11];
+	/* The query as sent: the name at offset 12 in mixed letter case. */
+	uint8_t qbuf[WIRE_QUERY_MAX];
+	struct wire_name asked;		/* the name as the caller asked it */
+	unsigned nlegs;
+	struct leg legs[];		/* one per server asked */
 };
 
-/*
- * One try of --timeout, sent more than once.  c-ares 1.18 doubles the
- * timeout at every round of its own tries and keeps the query ID, so an
- * answer to any copy counts: with k rounds starting at timeout / (2^k - 1)
- * the try lasts exactly --timeout, and a lost packet costs a fraction of
- * it (2 s: copies at 0, 0.29 and 0.86 s) instead of all of it.  Copies are
- * never sooner than RESOLVER_RETRANSMIT_MS apart, so a slow resolver is not
- * flooded.  Our own loop (on_reply) makes the --tries tries.
- */
-static void
-retransmits(int timeout_ms, int *first_ms, int *rounds)
-{
-	int k = 1;
+struct resolver {
+	struct resolver_config cfg;
+	struct server *servers;
+	size_t nservers;		/* configured */
+	size_t nall;			/* configured and chosen */
+	struct usock *socks;
+	struct conn *conns;
+	struct query **heap;
+	size_t nheap, capheap;
+	struct query **out;		/* datagrams to send before waiting */
+	size_t nout, capout;
+	uint8_t pool[RESOLVER_RANDOM_POOL];
+	size_t poolleft;
+	struct pollfd *pfd;		/* polled: sockets, connections, extra */
+	void **pobj;			/* the socket or connection of each */
+	size_t cappfd;
+	uint8_t buf[RESOLVER_TCP_MAX_MSG + 1];
+	struct resolver_stats stats;
+};
 
-	while (k < 4 && timeout_ms / ((1 << (k + 1)) - 1) >=
-	    RESOLVER_RETRANSMIT_MS)
-		k++;
-	*rounds = k;
-	*first_ms = timeout_ms / ((1 << k) - 1);
-	if (*first_ms < 1)
-		*first_ms = 1;
+static void next_try(struct query *q);
+static void start_try(struct query *q, struct leg *l, int count);
+static void usock_refused(struct resolver *r, struct usock *u);
+
+double
+resolver_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- randomness -------------------------------------------------------- */
+
+static void
+random_bytes(struct resolver *r, uint8_t *out, size_t n)
+{
+	if (r->poolleft < n) {
+		ssize_t got = getrandom(r->pool, sizeof(r->pool), 0);
+
+		if (got < (ssize_t)n) {
+			/* No entropy source: still never a constant. */
+			struct timespec ts;
+			size_t i;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			for (i = 0; i < sizeof(r->pool); i++)
+				r->pool[i] = (uint8_t)(ts.tv_nsec >> (i % 24) ^
+				    (long)i * 131 ^ (long)r->stats.datagrams);
+			got = (ssize_t)sizeof(r->pool);
+		}
+		r->poolleft = (size_t)got;
+	}
+	r->poolleft -= n;
+	memcpy(out, r->pool + r->poolleft, n);
+}
+
+/* ---- the timer heap ---------------------------------------------------- */
+
+static void
+heap_swap(struct resolver *r, size_t a, size_t b)
+{
+	struct query *t = r->heap[a];
+
+	r->heap[a] = r->heap[b];
+	r->heap[b] = t;
+	r->heap[a]->heap = a;
+	r->heap[b]->heap = b;
 }
 
 static void
-sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
+heap_fix(struct resolver *r, size_t i)
 {
-	struct resolver *r = data;
-	size_t i;
+	while (i > 0 && r->heap[(i - 1) / 2]->deadline > r->heap[i]->deadline) {
+		heap_swap(r, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		size_t c = 2 * i + 1, m = i;
 
-	for (i = 0; i < r->nfds; i++)
-		if (r->fds[i].fd == fd)
-			break;
-	if (!readable && !writable) {
-		if (i < r->nfds)
-			r->fds[i] = r->fds[--r->nfds];
+		if (c < r->nheap && r->heap[c]->deadline < r->heap[m]->deadline)
+			m = c;
+		if (c + 1 < r->nheap &&
+		    r->heap[c + 1]->deadline < r->heap[m]->deadline)
+			m = c + 1;
+		if (m == i)
+			return;
+		heap_swap(r, i, m);
+		i = m;
+	}
+}
+
+static enum mxq_status
+heap_push(struct resolver *r, struct query *q)
+{
+	if (r->nheap == r->capheap) {
+		size_t cap = r->capheap ? r->capheap * 2 : 64;
+		struct query **grown = realloc(r->heap, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return MXQ_ENOMEM;
+		r->heap = grown;
+		r->capheap = cap;
+	}
+	q->heap = r->nheap;
+	r->heap[r->nheap++] = q;
+	heap_fix(r, q->heap);
+	return MXQ_OK;
+}
+
+static void
+heap_remove(struct resolver *r, struct query *q)
+{
+	size_t i = q->heap;
+
+	if (i >= r->nheap || r->heap[i] != q)
 		return;
+	if (i != --r->nheap) {
+		r->heap[i] = r->heap[r->nheap];
+		r->heap[i]->heap = i;
+		heap_fix(r, i);
 	}
-	if (i == r->nfds) {
-		if (r->nfds == r->capfds) {
-			size_t cap = r->capfds ? r->capfds * 2 : 8;
-			struct pollfd *grown;
+	q->heap = (size_t)-1;
+}
 
-			grown = realloc(r->fds, cap * sizeof(*grown));
-			if (grown == NULL)
-				return;	/* ares_timeout still drives it */
-			r->fds = grown;
-			r->capfds = cap;
-		}
-		r->nfds++;
-		r->fds[i].fd = fd;
+static void
+set_timer(struct query *q, double at)
+{
+	q->deadline = at;
+	heap_fix(q->r, q->heap);
+}
+
+/* ---- servers ----------------------------------------------------------- */
+
+static void
+server_text(struct server *s)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr_storage *ss = &s->cfg.addr;
+	int port;
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		port = ntohs(s6->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		port = ntohs(s4->sin_port);
 	}
-	r->fds[i].events = (short)((readable ? POLLIN : 0) |
-	    (writable ? POLLOUT : 0));
-	r->fds[i].revents = 0;
+	snprintf(s->text, sizeof(s->text), "%s#%d", a, port);
 }
 
 static int
-socket_cb(ares_socket_t fd, int type, void *data)
+same_addr(const struct sockaddr_storage *a, socklen_t alen,
+    const struct sockaddr *b, socklen_t blen)
 {
-	struct resolver *r = data;
-
-	(void)fd;
-	if (type == SOCK_STREAM)
-		r->stats.tcp++;
-	return ARES_SUCCESS;
-}
-
-static enum mxq_status
-map_status(int status)
-{
-	switch (status) {
-	case ARES_ETIMEOUT:
-		return MXQ_ETIMEOUT;
-	case ARES_EBADRESP:
-		return MXQ_EMALFORMED;
-	case ARES_ENOMEM:
-		return MXQ_ENOMEM;
-	case ARES_ECONNREFUSED:
-	case ARES_ESERVFAIL:	/* only without NOCHECKRESP */
-	case ARES_EREFUSED:
-	default:
-		return MXQ_EUNREACH;
-	}
+	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
 /*
- * A fresh random query ID in the copy we hand to ares_send.  c-ares 1.18
- * sends the caller's ID as it is (1.28 and later choose their own): left
- * at 0, every query would carry ID 0, and an off-path forger would only
- * have to guess the port.
- */
-static void
-set_query_id(struct resolver *r, uint8_t *qbuf)
-{
-	if (r->idleft < 2) {
-		ssize_t n = getrandom(r->idpool, sizeof(r->idpool), 0);
-
-		if (n < 2) {
-			/* No entropy source: still never a constant. */
-			struct timespec ts;
-
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			r->idpool[0] = (uint8_t)(ts.tv_nsec >> 8);
-			r->idpool[1] = (uint8_t)(ts.tv_nsec ^ (long)r->stats.queries);
-			n = 2;
-		}
-		r->idleft = (size_t)n;
-	}
-	r->idleft -= 2;
-	qbuf[0] = r->idpool[r->idleft];
-	qbuf[1] = r->idpool[r->idleft + 1];
-}
-
-static void
-on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
-{
-	struct rquery *q = arg;
-	struct resolver *r = q->r;
-
-	(void)timeouts;
-	if (status == ARES_ECANCELLED && r->cancelling) {
-		/* Cut short because the servers refuse: say so. */
-		r->pending--;
-		q->cb(q->arg, MXQ_EUNREACH, NULL, 0);
-		free(q);
-		return;
-	}
-	if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
-		/* Teardown: nobody is waiting any more. */
-		r->pending--;
-		free(q);
-		return;
-	}
-	/*
-	 * The channel's rounds make one try (see retransmits()); further
-	 * tries are ours, so that each waits --timeout and no more.
-	 */
-	if (status == ARES_ETIMEOUT && --q->tries_left > 0) {
-		r->stats.retries++;
-		set_query_id(r, q->qbuf);
-		ares_send(r->channel, q->qbuf, (int)q->qlen, on_reply, q);
-		return;
-	}
-	r->pending--;
-	if (status == ARES_ECONNREFUSED)
-		r->refused = 1;
-	/*
-	 * With ARES_FLAG_NOCHECKRESP every reply comes back with its
-	 * buffer, whatever its RCODE: the caller reads the RCODE itself.
-	 */
-	if (abuf != NULL && alen > 0)
-		q->cb(q->arg, MXQ_OK, abuf, (size_t)alen);
-	else
-		q->cb(q->arg, status == ARES_SUCCESS ? MXQ_EMALFORMED :
-		    map_status(status), NULL, 0);
-	free(q);
-}
-
-static enum mxq_status
-set_servers(struct resolver *r, const struct mxq_opts *o)
-{
-	char csv[CLI_MAX_SERVERS * 56 + 1], one[64];
-	size_t i, off = 0;
-	int rc;
-
-	csv[0] = '\0';
-	for (i = 0; i < o->nservers; i++) {
-		const struct cli_server *s = &o->servers[i];
-		char a[80];
-		int port = s->port != 0 ? s->port : o->port;
-
-		/* Canonical forms only: c-ares parses loosely. */
-		cli_server_text(s, port, one, sizeof(one));
-		*strchr(one, '#') = '\0';
-		if (s->family == 6)
-			snprintf(a, sizeof(a), "[%s]:%d", one, port);
-		else
-			snprintf(a, sizeof(a), "%s:%d", one, port);
-		off += (size_t)snprintf(csv + off, sizeof(csv) - off, "%s%s",
-		    i > 0 ? "," : "", a);
-	}
-	rc = ares_set_servers_ports_csv(r->channel, csv);
-	if (rc != ARES_SUCCESS) {
-		msg_err("servers '%s': %s", csv, ares_strerror(rc));
-		return rc == ARES_ENOMEM ? MXQ_ENOMEM : MXQ_EUSAGE;
-	}
-	cli_server_text(&o->servers[0], o->servers[0].port != 0 ?
-	    o->servers[0].port : o->port, r->server, sizeof(r->server));
-	return MXQ_OK;
-}
-
-/*
- * The servers c-ares took from /etc/resolv.conf: noted for display and,
- * when --port was given, moved to that port (as dig -p does).
+ * The nameservers of a resolv.conf file, as c-ares reads them: c-ares
+ * is the resolver library of record here, and its reading of the file
+ * (options, IPv6 scopes, the localhost default when none is listed) is
+ * the one every c-ares program shares.
  */
 static enum mxq_status
-default_servers(struct resolver *r, const struct mxq_opts *o)
+read_resolv_conf(const struct resolver_config *cfg, struct resolver *r)
 {
 	struct ares_addr_port_node *list = NULL, *n;
-	char csv[CLI_MAX_SERVERS * 56 + 1], a[64];
-	size_t off = 0, count = 0;
-	int rc;
-
-	snprintf(r->server, sizeof(r->server), "resolv.conf");
-	if (ares_get_servers_ports(r->channel, &list) != ARES_SUCCESS ||
-	    list == NULL)
-		return MXQ_OK;
-	csv[0] = '\0';
-	for (n = list; n != NULL && count < CLI_MAX_SERVERS; n = n->next) {
-		int port = o->port != 53 ? o->port :
-		    n->udp_port != 0 ? n->udp_port : 53;
-
-		if (inet_ntop(n->family, &n->addr, a, sizeof(a)) == NULL)
-			continue;
-		if (count == 0)
-			snprintf(r->server, sizeof(r->server), "%s#%d", a,
-			    port);
-		off += (size_t)snprintf(csv + off, sizeof(csv) - off,
-		    n->family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d",
-		    count > 0 ? "," : "", a, port);
-		count++;
-	}
-	ares_free_data(list);
-	if (o->port == 53 || count == 0)
-		return MXQ_OK;
-	rc = ares_set_servers_ports_csv(r->channel, csv);
-	if (rc != ARES_SUCCESS) {
-		msg_err("servers '%s': %s", csv, ares_strerror(rc));
-		return rc == ARES_ENOMEM ? MXQ_ENOMEM : MXQ_EUSAGE;
-	}
-	return MXQ_OK;
-}
-
-enum mxq_status
-resolver_new(const struct mxq_opts *o, struct resolver **out)
-{
 	struct ares_options opts;
-	struct resolver *r;
+	ares_channel channel;
 	char lookups[] = "b";
-	enum mxq_status st;
-	int mask, rc;
+	int rc, mask = ARES_OPT_FLAGS | ARES_OPT_LOOKUPS | ARES_OPT_DOMAINS;
 
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		return MXQ_ENOMEM;
 	rc = ares_library_init(ARES_LIB_INIT_ALL);
 	if (rc != ARES_SUCCESS) {
-		free(r);
 		msg_err("c-ares: %s", ares_strerror(rc));
 		return MXQ_EINTERNAL;
 	}
 	memset(&opts, 0, sizeof(opts));
-	/*
-	 * Always explicit flags: NOCHECKRESP, or SERVFAIL and REFUSED
-	 * come back as "could not contact DNS servers"; newer c-ares
-	 * turns EDNS on only when no flags are given.
-	 */
-	opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH |
-	    ARES_FLAG_EDNS | (o->tcp ? ARES_FLAG_USEVC : 0);
-	retransmits(o->timeout_ms, &opts.timeout, &opts.tries);
-	opts.ndomains = 0;
-	opts.domains = NULL;
+	opts.flags = ARES_FLAG_NOSEARCH;
 	opts.lookups = lookups;
-	opts.sock_state_cb = sock_state_cb;
-	opts.sock_state_cb_data = r;
-	/* Without EDNSPSZ >= our OPT size, answers over 512 go to TCP. */
-	opts.ednspsz = RESOLVER_EDNS_SIZE;
-	/*
-	 * A window of answers arriving at once overflows the default
-	 * receive buffer (212 KB here): each loss then costs a timeout.
-	 * The kernel caps this at net.core.rmem_max.
-	 */
-	opts.socket_receive_buffer_size = RESOLVER_RCVBUF;
-	mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-	    ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_SOCK_STATE_CB |
-	    ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_RCVBUF;
-	if (o->resolv_conf != NULL) {
-		opts.resolvconf_path = (char *)o->resolv_conf;
+	if (cfg->resolv_conf != NULL) {
+		opts.resolvconf_path = (char *)cfg->resolv_conf;
 		mask |= ARES_OPT_RESOLVCONF;
 	}
-#if defined(ARES_OPT_QUERY_CACHE)
-	/* c-ares 1.31+ caches answers by default: we count every query. */
-	opts.qcache_max_ttl = 0;
-	mask |= ARES_OPT_QUERY_CACHE;
-#endif
-	rc = ares_init_options(&r->channel, &opts, mask);
+	rc = ares_init_options(&channel, &opts, mask);
 	if (rc != ARES_SUCCESS) {
-		msg_err("c-ares: %s", ares_strerror(rc));
+		msg_err("resolv.conf: %s", ares_strerror(rc));
 		ares_library_cleanup();
-		free(r);
 		return rc == ARES_ENOMEM ? MXQ_ENOMEM : MXQ_EINTERNAL;
 	}
-	ares_set_socket_callback(r->channel, socket_cb, r);
-	r->tries = o->tries;
-	if (o->nservers > 0) {
-		st = set_servers(r, o);
-		if (st != MXQ_OK) {
-			resolver_free(r);
-			return st;
+	if (ares_get_servers_ports(channel, &list) == ARES_SUCCESS)
+		for (n = list; n != NULL && r->nservers < RESOLVER_MAX_SERVERS;
+		    n = n->next) {
+			struct server *s = &r->servers[r->nservers];
+			int port = cfg->port != 53 ? cfg->port :
+			    n->udp_port != 0 ? n->udp_port : 53;
+
+			memset(s, 0, sizeof(*s));
+			if (n->family == AF_INET) {
+				struct sockaddr_in *s4 = (void *)&s->cfg.addr;
+
+				s4->sin_family = AF_INET;
+				s4->sin_port = htons((uint16_t)port);
+				memcpy(&s4->sin_addr, &n->addr.addr4, 4);
+				s->cfg.addrlen = sizeof(*s4);
+			} else if (n->family == AF_INET6) {
+				struct sockaddr_in6 *s6 = (void *)&s->cfg.addr;
+
+				s6->sin6_family = AF_INET6;
+				s6->sin6_port = htons((uint16_t)port);
+				memcpy(&s6->sin6_addr, &n->addr.addr6, 16);
+				s->cfg.addrlen = sizeof(*s6);
+			} else {
+				continue;
+			}
+			server_text(s);
+			r->nservers++;
 		}
-	} else {
-		st = default_servers(r, o);
-		if (st != MXQ_OK) {
-			resolver_free(r);
-			return st;
-		}
+	ares_free_data(list);
+	ares_destroy(channel);
+	ares_library_cleanup();
+	return MXQ_OK;
+}
+
+enum mxq_status
+resolver_new(const struct resolver_config *cfg, struct resolver **out)
+{
+	struct resolver *r;
+	enum mxq_status st;
+	size_t i;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return MXQ_ENOMEM;
+	r->cfg = *cfg;
+	r->servers = calloc(RESOLVER_MAX_SERVERS + RESOLVER_MAX_CHOSEN,
+	    sizeof(*r->servers));
+	if (r->servers == NULL) {
+		free(r);
+		return MXQ_ENOMEM;
 	}
+	if (cfg->nservers > 0) {
+		for (i = 0; i < cfg->nservers && i < RESOLVER_MAX_SERVERS;
+		    i++) {
+			r->servers[i].cfg = cfg->servers[i];
+			server_text(&r->servers[i]);
+		}
+		r->nservers = i;
+	} else if ((st = read_resolv_conf(cfg, r)) != MXQ_OK) {
+		resolver_free(r);
+		return st;
+	}
+	if (r->nservers == 0) {
+		msg_err("%s: no nameserver to ask", cfg->resolv_conf != NULL ?
+		    cfg->resolv_conf : "/etc/resolv.conf");
+		resolver_free(r);
+		return MXQ_EUSAGE;
+	}
+	r->nall = r->nservers;
+	if (r->cfg.tries < 1)
+		r->cfg.tries = 1;
+	if (r->cfg.tries > RESOLVER_MAX_TRIES)
+		r->cfg.tries = RESOLVER_MAX_TRIES;
 	*out = r;
 	return MXQ_OK;
 }
 
-void
-resolver_free(struct resolver *r)
+enum mxq_status
+resolver_server_add(struct resolver *r, const struct sockaddr *sa,
+    socklen_t len, int *index)
 {
-	if (r == NULL)
+	struct server *s;
+	size_t i;
+
+	if (len > sizeof(s->cfg.addr) ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return MXQ_EINTERNAL;
+	for (i = 0; i < r->nall; i++)
+		if (same_addr(&r->servers[i].cfg.addr,
+		    r->servers[i].cfg.addrlen, sa, len)) {
+			*index = (int)i;
+			return MXQ_OK;
+		}
+	if (r->nall >= RESOLVER_MAX_SERVERS + RESOLVER_MAX_CHOSEN ||
+	    r->nall - r->nservers >= RESOLVER_MAX_CHOSEN)
+		return MXQ_ELIMIT;
+	s = &r->servers[r->nall];
+	memset(s, 0, sizeof(*s));
+	memcpy(&s->cfg.addr, sa, len);
+	s->cfg.addrlen = len;
+	server_text(s);
+	*index = (int)r->nall++;
+	return MXQ_OK;
+}
+
+/* ---- UDP sockets ------------------------------------------------------- */
+
+static struct usock *
+usock_open(struct resolver *r, int server)
+{
+	struct server *s = &r->servers[server];
+	struct usock *u;
+	int fd;
+
+	fd = socket(s->cfg.addr.ss_family,
+	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	/*
+	 * A connected socket hears only its server (the kernel drops
+	 * datagrams from any other address or port) and gets the ICMP
+	 * errors meant for it alone.  The kernel picks a random port.
+	 */
+	if (connect(fd, (const struct sockaddr *)&s->cfg.addr,
+	    s->cfg.addrlen) != 0) {
+		close(fd);
+		return NULL;
+	}
+	u = calloc(1, sizeof(*u));
+	if (u == NULL) {
+		close(fd);
+		return NULL;
+	}
+	u->fd = fd;
+	u->server = server;
+	u->next = r->socks;
+	r->socks = u;
+	r->stats.sockets++;
+	return u;
+}
+
+/* A socket for q's leg l: the server's current one, or a new one. */
+static struct usock *
+usock_take(struct query *q, struct leg *l)
+{
+	struct resolver *r = q->r;
+	struct server *s = &r->servers[l->server];
+	struct usock *u = s->current;
+
+	if (u == NULL || u->dead || u->uses >= RESOLVER_SOCKET_USES) {
+		u = usock_open(r, l->server);
+		s->current = u;
+		if (u == NULL)
+			return NULL;
+	}
+	u->users[u->nusers++] = q;
+	if (++u->uses >= RESOLVER_SOCKET_USES)
+		s->current = NULL;	/* retired: the next one takes over */
+	return u;
+}
+
+static void
+usock_release(struct usock *u, struct query *q)
+{
+	unsigned i;
+
+	for (i = 0; i < u->nusers; i++)
+		if (u->users[i] == q) {
+			u->users[i] = u->users[--u->nusers];
+			return;
+		}
+}
+
+/* Close sockets and connections that nobody needs any more. */
+static void
+reap(struct resolver *r)
+{
+	struct usock **up = &r->socks, *u;
+	struct conn **cp = &r->conns, *c;
+
+	while ((u = *up) != NULL) {
+		if (u->nusers == 0 &&
+		    (u->dead || u != r->servers[u->server].current)) {
+			if (r->servers[u->server].current == u)
+				r->servers[u->server].current = NULL;
+			*up = u->next;
+			close(u->fd);
+			free(u);
+		} else {
+			up = &u->next;
+		}
+	}
+	while ((c = *cp) != NULL) {
+		if (c->dead && c->nusers == 0) {
+			*cp = c->next;
+			close(c->fd);
+			free(c->out);
+			free(c->in);
+			free(c->users);
+			free(c);
+		} else {
+			cp = &c->next;
+		}
+	}
+}
+
+/* ---- ending a question ------------------------------------------------- */
+
+static struct leg *
+leg_of(struct query *q, int server)
+{
+	unsigned i;
+
+	for (i = 0; i < q->nlegs; i++)
+		if (q->legs[i].server == server)
+			return &q->legs[i];
+	return NULL;
+}
+
+static void
+conn_release(struct conn *c, struct query *q)
+{
+	size_t i;
+
+	for (i = 0; i < c->nusers; i++)
+		if (c->users[i] == q) {
+			c->users[i] = c->users[--c->nusers];
+			return;
+		}
+}
+
+static void
+detach(struct query *q)
+{
+	struct resolver *r = q->r;
+	unsigned i;
+
+	heap_remove(r, q);
+	if (q->out != 0)
+		r->out[q->out - 1] = NULL;
+	for (i = 0; i < q->nlegs; i++) {
+		struct leg *l = &q->legs[i];
+		struct conn *c = r->servers[l->server].conn;
+
+		if (l->sock != NULL)
+			usock_release(l->sock, q);
+		l->sock = NULL;
+		if (c != NULL)
+			conn_release(c, q);
+	}
+}
+
+/* Hand the outcome over and free the question. */
+static void
+finish(struct query *q, enum mxq_status st, const uint8_t *buf, size_t len,
+    int server)
+{
+	struct resolver_result res;
+
+	detach(q);
+	res.status = st;
+	res.buf = buf;
+	res.len = len;
+	res.server = server;
+	res.notes = q->notes;
+	res.tries = q->tries;
+	q->cb(q->arg, &res);
+	free(q->err);
+	free(q);
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static uint16_t
+new_id(struct query *q)
+{
+	uint8_t b[2];
+
+	random_bytes(q->r, b, 2);
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static void
+remember_id(struct leg *l, uint16_t id)
+{
+	if (l->nids < RESOLVER_IDS)
+		l->ids[l->nids++] = id;
+	else
+		l->ids[RESOLVER_IDS - 1] = id;	/* cannot happen: bounded */
+}
+
+/*
+ * Copies within a try: c-ares used to double its timeout per round; the
+ * same shape here, k copies at gaps g, 2g, 4g... that add up to the try
+ * exactly (g = timeout / (2^k - 1)), g at least RESOLVER_RETRANSMIT_MS.
+ * With 2 s: copies at 0, 0.29 and 0.86 s.
+ */
+static void
+copies(int timeout_ms, int *k, double *gap)
+{
+	int n = 1;
+
+	while (n < RESOLVER_COPIES_MAX &&
+	    timeout_ms / ((1 << (n + 1)) - 1) >= RESOLVER_RETRANSMIT_MS)
+		n++;
+	*k = n;
+	*gap = (double)timeout_ms / ((1 << n) - 1);
+}
+
+static void conn_send(struct query *q, struct leg *l);
+
+/*
+ * Go on with the next try soon, from the timers of resolver_wait: never
+ * from inside resolver_send, which must not call back.
+ */
+static void
+advance_soon(struct query *q)
+{
+	q->advance = 1;
+	set_timer(q, 0);
+}
+
+/* The leg could not be asked at all: refused, or no socket. */
+static void
+leg_refused(struct query *q, struct leg *l)
+{
+	l->done = 1;
+	l->refused = 1;
+	if (&q->legs[q->cur] == l)
+		advance_soon(q);
+}
+
+/*
+ * Send q's datagram at its current leg, soon: datagrams wait in r->out
+ * until the events at hand are handled (flush_out), and then go out
+ * back to back.  A server that is woken by the first one is still awake
+ * for the next: sending each as its question came up cost a wake-up of
+ * the server's thread per query, which on loopback was most of the time
+ * of a survey.
+ */
+static void
+udp_send(struct query *q, struct leg *l)
+{
+	struct resolver *r = q->r;
+
+	if (l->sock == NULL && (l->sock = usock_take(q, l)) == NULL) {
+		leg_refused(q, l);
 		return;
-	ares_destroy(r->channel);
-	ares_library_cleanup();
-	free(r->fds);
-	free(r);
+	}
+	if (q->out != 0)
+		return;
+	if (r->nout == r->capout) {
+		size_t cap = r->capout ? r->capout * 2 : 256;
+		struct query **g = realloc(r->out, cap * sizeof(*g));
+
+		if (g == NULL)
+			return;		/* the next copy or try goes out */
+		r->out = g;
+		r->capout = cap;
+	}
+	r->out[r->nout++] = q;
+	q->out = r->nout;
+}
+
+static void
+flush_out(struct resolver *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nout; i++) {
+		struct query *q = r->out[i];
+		struct leg *l;
+		ssize_t n;
+
+		if (q == NULL)
+			continue;
+		q->out = 0;
+		l = &q->legs[q->cur];
+		if (l->sock == NULL || l->tcp)
+			continue;
+		r->stats.datagrams++;
+		n = send(l->sock->fd, q->qbuf, q->qlen, MSG_NOSIGNAL);
+		if (n < 0 && errno == ECONNREFUSED) {
+			/* An ICMP error of an earlier datagram to this server. */
+			usock_refused(r, l->sock);
+		}
+		/* Other send errors (a full buffer): the next copy helps. */
+	}
+	r->nout = 0;
+}
+
+/*
+ * Start a try at leg l: a new ID, a fresh query, the first copy.  With
+ * count clear it is the same try sent again in another form (without
+ * EDNS): not counted.
+ */
+static void
+start_try(struct query *q, struct leg *l, int count)
+{
+	struct resolver *r = q->r;
+	struct server *s = &r->servers[l->server];
+	uint16_t id;
+	int edns;
+	double now = resolver_now_ms();
+
+	q->cur = (unsigned)(l - q->legs);
+	q->advance = 0;
+	if (count) {
+		if (q->tries++ > 0)
+			r->stats.retries++;
+		l->tries++;
+	}
+	edns = !s->no_edns;
+	if (!edns)
+		q->notes |= RESOLVER_NOTE_NOEDNS;
+	q->edns = edns;
+	{
+		struct wire_name sent;
+
+		/* The same mixed case in every try: it is the question's. */
+		sent.len = q->asked.len;
+		memcpy(sent.data, q->qbuf + 12, sent.len);
+		wire_build_query(&sent, q->type, q->flags,
+		    edns ? RESOLVER_EDNS_SIZE : 0, q->qbuf, sizeof(q->qbuf),
+		    &q->qlen);
+	}
+	do
+		id = new_id(q);
+	while (id == 0);
+	q->qbuf[0] = (uint8_t)(id >> 8);
+	q->qbuf[1] = (uint8_t)id;
+	remember_id(l, id);
+	if (l->tcp || r->cfg.tcp) {
+		l->tcp = 1;
+		q->copies = q->ncopies = 1;
+		set_timer(q, now + r->cfg.timeout_ms);
+		conn_send(q, l);
+		return;
+	}
+	copies(r->cfg.timeout_ms, &q->ncopies, &q->gap);
+	q->copies = 1;
+	set_timer(q, now + q->gap);
+	udp_send(q, l);
+}
+
+/*
+ * The current try is over: the next server in turn that has tries left
+ * (try 1 at every server, then try 2 ...), or the end.
+ */
+static void
+next_try(struct query *q)
+{
+	struct resolver *r = q->r;
+	unsigned i, k;
+	int refused = 1;
+
+	for (k = 1; k <= q->nlegs; k++) {
+		struct leg *l = &q->legs[(q->cur + k) % q->nlegs];
+
+		if (!l->done && l->tries >= (unsigned)r->cfg.tries)
+			l->done = 1;
+		if (!l->done) {
+			start_try(q, l, 1);
+			return;
+		}
+	}
+	if (q->err != NULL) {
+		uint8_t *err = q->err;
+
+		q->err = NULL;
+		finish(q, MXQ_OK, err, q->errlen, q->errserver);
+		free(err);
+		return;
+	}
+	for (i = 0; i < q->nlegs; i++)
+		if (!q->legs[i].refused)
+			refused = 0;
+	finish(q, refused ? MXQ_EUNREACH : MXQ_ETIMEOUT, NULL, 0,
+	    q->legs[q->cur].server);
+}
+
+static void
+on_timer(struct query *q)
+{
+	struct leg *l = &q->legs[q->cur];
+
+	if (!q->advance && !l->tcp && q->copies < q->ncopies) {
+		/* The same query (same ID) again: a lost packet. */
+		set_timer(q, q->deadline + q->gap * (1 << q->copies));
+		q->copies++;
+		udp_send(q, l);
+		return;
+	}
+	next_try(q);
 }
 
 enum mxq_status
-resolver_send(struct resolver *r, const struct wire_name *name, uint16_t type,
+resolver_send(struct resolver *r, const struct resolver_question *rq,
     resolver_cb *cb, void *arg)
 {
-	struct rquery *q;
-	enum mxq_status st;
+	uint8_t mix[WIRE_CASE_RANDOM];
+	struct wire_name mixed;
+	struct query *q;
+	size_t i, nlegs;
 
-	q = malloc(sizeof(*q));
+	nlegs = rq->server >= 0 && (size_t)rq->server < r->nall ? 1 :
+	    r->nservers;
+	q = calloc(1, sizeof(*q) + nlegs * sizeof(q->legs[0]));
 	if (q == NULL)
 		return MXQ_ENOMEM;
 	q->r = r;
 	q->cb = cb;
 	q->arg = arg;
-	q->tries_left = r->tries;
-	/*
-	 * Our own query bytes: c-ares 1.18 would send a name's raw bytes
-	 * and misread \DDD, and exchanges may hold any octet.
-	 */
-	st = wire_build_query(name, type, RESOLVER_EDNS_SIZE, q->qbuf,
-	    sizeof(q->qbuf), &q->qlen);
-	if (st != MXQ_OK) {
+	q->asked = *rq->name;
+	q->type = rq->type;
+	q->flags = rq->flags;
+	mixed = *rq->name;
+	random_bytes(r, mix, sizeof(mix));
+	wire_name_mix_case(&mixed, mix);
+	memcpy(q->qbuf + 12, mixed.data, mixed.len);
+	q->nlegs = (unsigned)nlegs;
+	if (nlegs == 1 && rq->server >= 0)
+		q->legs[0].server = rq->server;
+	else
+		for (i = 0; i < nlegs; i++)
+			q->legs[i].server = (int)i;
+	q->deadline = resolver_now_ms();
+	if (heap_push(r, q) != MXQ_OK) {
 		free(q);
-		return st;
+		return MXQ_ENOMEM;
 	}
-	r->pending++;
-	r->stats.queries++;
-	set_query_id(r, q->qbuf);
-	ares_send(r->channel, q->qbuf, (int)q->qlen, on_reply, q);
+	r->stats.questions++;
+	start_try(q, &q->legs[0], 1);
 	return MXQ_OK;
+}
+
+/* ---- replies ----------------------------------------------------------- */
+
+static int
+has_id(const struct leg *l, uint16_t id)
+{
+	unsigned i;
+
+	for (i = 0; i < l->nids; i++)
+		if (l->ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/* Nonzero when the reply has an OPT record (read only for FORMERR). */
+static int
+reply_has_opt(const uint8_t *buf, size_t len)
+{
+	struct wire_msg m;
+	int opt;
+
+	if (wire_parse(buf, len, &m) != MXQ_OK)
+		return 1;	/* not provably plain DNS: no fallback */
+	opt = m.opt != NULL;
+	wire_msg_clear(&m);
+	return opt;
 }
 
 /*
- * Every server refused one query (ICMP port unreachable on loopback,
- * say).  On a connected UDP socket the error may reach the next send
- * instead of the query it belongs to, which would then wait its whole
- * timeout: fail everything in flight at once instead.
+ * Give the reply's question back the caller's letter case.  Names that
+ * the server compressed against it (the owners, often the exchanges)
+ * would otherwise show the random case of 0x20.
  */
 static void
-fail_refused(struct resolver *r)
+restore_case(const struct query *q, uint8_t *buf, size_t len)
 {
-	r->refused = 0;
-	r->cancelling = 1;
-	ares_cancel(r->channel);
-	r->cancelling = 0;
+	if (len >= 12 + (size_t)q->asked.len &&
+	    memcmp(buf + 12, q->qbuf + 12, q->asked.len) == 0)
+		memcpy(buf + 12, q->asked.data, q->asked.len);
+}
+
+/* A reply that matched q at leg l: what to do with it. */
+static void
+take_reply(struct query *q, struct leg *l, const struct wire_head *h,
+    uint8_t *buf, size_t len, int over_tcp)
+{
+	struct resolver *r = q->r;
+	struct server *s = &r->servers[l->server];
+	unsigned i;
+	int others = 0;
+
+	if ((h->flags & WIRE_FLAG_TC) && !over_tcp) {
+		/* Truncated: the same question over TCP, full tries. */
+		q->notes |= RESOLVER_NOTE_TRUNCATED;
+		l->tcp = 1;
+		l->tries = 0;
+		start_try(q, l, 1);
+		return;
+	}
+	if (over_tcp)
+		q->notes |= RESOLVER_NOTE_TCP;
+	if (h->rcode == WIRE_RCODE_FORMERR && q->edns &&
+	    !reply_has_opt(buf, len)) {
+		/*
+		 * RFC 6891 7: a server that does not know EDNS answers
+		 * FORMERR without OPT.  Plain DNS to it from now on; this
+		 * question at once.
+		 */
+		if (!s->no_edns)
+			r->stats.noedns++;
+		s->no_edns = 1;
+		start_try(q, l, 0);
+		return;
+	}
+	for (i = 0; i < q->nlegs; i++)
+		if (&q->legs[i] != l && !q->legs[i].done)
+			others = 1;
+	if (others && (h->rcode == WIRE_RCODE_SERVFAIL ||
+	    h->rcode == WIRE_RCODE_REFUSED || h->rcode == WIRE_RCODE_NOTIMP ||
+	    h->rcode == WIRE_RCODE_FORMERR)) {
+		/* As a stub resolver does: this server is done, ask on. */
+		uint8_t *copy = malloc(len);
+
+		restore_case(q, buf, len);
+		if (copy != NULL) {
+			memcpy(copy, buf, len);
+			free(q->err);
+			q->err = copy;
+			q->errlen = len;
+			q->errserver = l->server;
+		}
+		l->done = 1;
+		q->cur = (unsigned)(l - q->legs);
+		next_try(q);
+		return;
+	}
+	restore_case(q, buf, len);
+	finish(q, MXQ_OK, buf, len, l->server);
+}
+
+/*
+ * Does this message answer q at server (ID and question, letter case
+ * included)?  Notes a reply that differs only in letter case.
+ */
+static struct leg *
+matches(struct query *q, int server, const struct wire_head *h, int tcp)
+{
+	struct leg *l = leg_of(q, server);
+
+	if (l == NULL || (tcp && !l->tcp) || !has_id(l, h->id) ||
+	    h->qdcount != 1 || h->qtype != q->type ||
+	    h->qclass != WIRE_CLASS_IN)
+		return NULL;
+	if (h->qname.len != q->asked.len ||
+	    memcmp(h->qname.data, q->qbuf + 12, q->asked.len) != 0) {
+		if (wire_name_equal(&h->qname, &q->asked))
+			q->notes |= RESOLVER_NOTE_CASE;
+		return NULL;
+	}
+	return l;
+}
+
+static int
+plausible(const struct wire_head *h)
+{
+	return (h->flags & WIRE_FLAG_QR) && h->opcode == 0;
+}
+
+static void
+udp_datagram(struct resolver *r, struct usock *u, uint8_t *buf, size_t len)
+{
+	struct wire_head h;
+	unsigned i;
+
+	if (wire_read_head(buf, len, &h) != MXQ_OK || !plausible(&h)) {
+		r->stats.ignored++;
+		return;
+	}
+	for (i = 0; i < u->nusers; i++) {
+		struct query *q = u->users[i];
+		struct leg *l = matches(q, u->server, &h, 0);
+
+		if (l != NULL && l->sock == u) {
+			take_reply(q, l, &h, buf, len, 0);
+			return;
+		}
+	}
+	r->stats.ignored++;
+}
+
+/* Every question with a leg on u: that server refused. */
+static void
+usock_refused(struct resolver *r, struct usock *u)
+{
+	u->dead = 1;
+	if (r->servers[u->server].current == u)
+		r->servers[u->server].current = NULL;
+	while (u->nusers > 0) {
+		struct query *q = u->users[u->nusers - 1];
+		struct leg *l = leg_of(q, u->server);
+
+		usock_release(u, q);
+		if (l == NULL)
+			continue;
+		l->sock = NULL;
+		leg_refused(q, l);
+	}
+}
+
+static void
+udp_readable(struct resolver *r, struct usock *u)
+{
+	for (;;) {
+		ssize_t n = recv(u->fd, r->buf, sizeof(r->buf), 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECONNREFUSED)
+				usock_refused(r, u);
+			return;
+		}
+		udp_datagram(r, u, r->buf, (size_t)n);
+		if (u->dead)
+			return;
+	}
+}
+
+/* ---- TCP --------------------------------------------------------------- */
+
+static struct conn *
+conn_open(struct resolver *r, int server)
+{
+	struct server *s = &r->servers[server];
+	struct conn *c;
+	int fd, one = 1;
+
+	fd = socket(s->cfg.addr.ss_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	/*
+	 * Queries are small and pipelined: without this, Nagle's algorithm
+	 * holds the second one until the first is acknowledged, and a
+	 * delayed ACK makes that 40 ms.
+	 */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->in = malloc(2 + RESOLVER_TCP_MAX_MSG)) == NULL) {
+		free(c);
+		close(fd);
+		return NULL;
+	}
+	c->fd = fd;
+	c->server = server;
+	if (connect(fd, (const struct sockaddr *)&s->cfg.addr,
+	    s->cfg.addrlen) == 0)
+		c->connected = 1;
+	else if (errno != EINPROGRESS)
+		c->dead = 1;
+	c->next = r->conns;
+	r->conns = c;
+	r->stats.tcp++;
+	return c;
+}
+
+static void conn_fail(struct resolver *r, struct conn *c, int refused);
+
+static void
+conn_flush(struct resolver *r, struct conn *c)
+{
+	while (c->connected && c->outoff < c->outlen) {
+		ssize_t n = send(c->fd, c->out + c->outoff,
+		    c->outlen - c->outoff, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				conn_fail(r, c, 0);
+			return;
+		}
+		c->outoff += (size_t)n;
+	}
+	if (c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+}
+
+static void
+conn_send(struct query *q, struct leg *l)
+{
+	struct resolver *r = q->r;
+	struct server *s = &r->servers[l->server];
+	struct conn *c = s->conn;
+	size_t i;
+
+	if (c == NULL || c->dead) {
+		c = s->conn = conn_open(r, l->server);
+		if (c == NULL || c->dead) {
+			if (c != NULL)
+				s->conn = NULL;
+			leg_refused(q, l);
+			return;
+		}
+	}
+	for (i = 0; i < c->nusers && c->users[i] != q; i++)
+		;
+	if (i == c->nusers) {
+		if (c->nusers == c->capusers) {
+			size_t cap = c->capusers ? c->capusers * 2 : 16;
+			struct query **g = realloc(c->users, cap * sizeof(*g));
+
+			if (g == NULL)
+				return;		/* the try will time out */
+			c->users = g;
+			c->capusers = cap;
+		}
+		c->users[c->nusers++] = q;
+	}
+	if (c->outlen + 2 + q->qlen > c->outcap) {
+		size_t cap = c->outcap ? c->outcap * 2 : 4096;
+		uint8_t *g;
+
+		while (cap < c->outlen + 2 + q->qlen)
+			cap *= 2;
+		if ((g = realloc(c->out, cap)) == NULL)
+			return;
+		c->out = g;
+		c->outcap = cap;
+	}
+	c->out[c->outlen++] = (uint8_t)(q->qlen >> 8);
+	c->out[c->outlen++] = (uint8_t)q->qlen;
+	memcpy(c->out + c->outlen, q->qbuf, q->qlen);
+	c->outlen += q->qlen;
+	conn_flush(r, c);
+}
+
+/*
+ * The connection is gone.  Refused (never connected): its server is
+ * done for these questions.  Closed or broken: the try of each question
+ * on it failed, and the next one opens a new connection.
+ */
+static void
+conn_fail(struct resolver *r, struct conn *c, int refused)
+{
+	struct server *s = &r->servers[c->server];
+
+	c->dead = 1;
+	if (s->conn == c)
+		s->conn = NULL;
+	while (c->nusers > 0) {
+		struct query *q = c->users[--c->nusers];
+		struct leg *l = leg_of(q, c->server);
+
+		if (l == NULL || &q->legs[q->cur] != l)
+			continue;
+		if (refused) {
+			leg_refused(q, l);
+		} else {
+			q->notes |= RESOLVER_NOTE_CLOSED;
+			advance_soon(q);
+		}
+	}
+}
+
+static void
+tcp_message(struct resolver *r, struct conn *c, uint8_t *buf, size_t len)
+{
+	struct wire_head h;
+	size_t i;
+
+	if (wire_read_head(buf, len, &h) != MXQ_OK || !plausible(&h)) {
+		r->stats.ignored++;
+		return;
+	}
+	for (i = 0; i < c->nusers; i++) {
+		struct query *q = c->users[i];
+		struct leg *l = matches(q, c->server, &h, 1);
+
+		if (l != NULL) {
+			take_reply(q, l, &h, buf, len, 1);
+			return;
+		}
+	}
+	r->stats.ignored++;
+}
+
+static void
+tcp_readable(struct resolver *r, struct conn *c)
+{
+	for (;;) {
+		size_t want = c->inlen < 2 ? 2 :
+		    2 + (size_t)(c->in[0] << 8 | c->in[1]);
+		ssize_t n;
+
+		if (c->inlen == want && want > 2) {
+			c->inlen = 0;
+			tcp_message(r, c, c->in + 2, want - 2);
+			if (c->dead)
+				return;
+			continue;
+		}
+		n = recv(c->fd, c->in + c->inlen, want - c->inlen, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				conn_fail(r, c, errno == ECONNREFUSED);
+			return;
+		}
+		if (n == 0) {
+			conn_fail(r, c, 0);
+			return;
+		}
+		c->inlen += (size_t)n;
+		if (c->inlen == 2 && want == 2 && c->in[0] == 0 &&
+		    c->in[1] == 0)
+			c->inlen = 0;	/* an empty message: skip it */
+	}
+}
+
+static void
+tcp_writable(struct resolver *r, struct conn *c)
+{
+	if (!c->connected) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 ||
+		    err != 0) {
+			conn_fail(r, c, 1);
+			return;
+		}
+		c->connected = 1;
+	}
+	conn_flush(r, c);
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+static enum mxq_status
+pfd_room(struct resolver *r, size_t n)
+{
+	if (n > r->cappfd) {
+		struct pollfd *g = realloc(r->pfd, n * sizeof(*g));
+		void **o;
+
+		if (g == NULL)
+			return MXQ_ENOMEM;
+		r->pfd = g;
+		if ((o = realloc(r->pobj, n * sizeof(*o))) == NULL)
+			return MXQ_ENOMEM;
+		r->pobj = o;
+		r->cappfd = n;
+	}
+	return MXQ_OK;
+}
+
+/* Handle what poll found: sockets first, then connections. */
+static void
+handle_events(struct resolver *r, size_t nsock, size_t nconn)
+{
+	size_t k;
+
+	for (k = 0; k < nsock; k++) {
+		struct usock *u = r->pobj[k];
+
+		if (r->pfd[k].revents != 0 && !u->dead)
+			udp_readable(r, u);
+	}
+	for (k = nsock; k < nsock + nconn; k++) {
+		struct conn *c = r->pobj[k];
+		short ev = r->pfd[k].revents;
+
+		if (ev == 0 || c->dead)
+			continue;
+		if (ev & (POLLOUT | POLLERR | POLLHUP))
+			tcp_writable(r, c);
+		if (!c->dead && (ev & (POLLIN | POLLERR | POLLHUP)))
+			tcp_readable(r, c);
+	}
 }
 
 enum mxq_status
-resolver_wait(struct resolver *r, int extra_fd, int *extra_ready)
+resolver_wait(struct resolver *r, int max_ms, int extra_fd, int *extra_ready)
 {
-	struct pollfd *ready = NULL;
-	struct timeval tv, *tvp;
-	size_t i, n;
-	int ms, rc;
+	struct usock *u;
+	struct conn *c;
+	size_t n = 0, nsock = 0, nconn = 0;
+	double now;
+	int ms = -1, rc;
 
 	if (extra_ready != NULL)
 		*extra_ready = 0;
-	if (r->refused) {
-		/* Noticed while sending, outside this loop. */
-		fail_refused(r);
-		return MXQ_OK;
-	}
-	if (r->pending == 0 && extra_fd < 0)
-		return MXQ_OK;
-	tvp = ares_timeout(r->channel, NULL, &tv);
-	ms = tvp == NULL ? (r->pending == 0 ? -1 : 1000) :
-	    (int)(tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000);
-	n = r->nfds;
-	/* Callbacks may change r->fds while we walk the results. */
-	ready = malloc((n + 1) * sizeof(*ready));
-	if (ready == NULL)
+	flush_out(r);
+	for (u = r->socks; u != NULL; u = u->next)
+		nsock++;
+	for (c = r->conns; c != NULL; c = c->next)
+		nconn++;
+	if (pfd_room(r, nsock + nconn + 1) != MXQ_OK)
 		return MXQ_ENOMEM;
-	if (n > 0)
-		memcpy(ready, r->fds, n * sizeof(*ready));
-	if (extra_fd >= 0) {
-		ready[n].fd = extra_fd;
-		ready[n].events = POLLIN;
-		ready[n].revents = 0;
+	for (u = r->socks; u != NULL; u = u->next) {
+		r->pfd[n].fd = u->dead ? -1 : u->fd;
+		r->pfd[n].events = POLLIN;
+		r->pobj[n++] = u;
 	}
-	rc = poll(ready, (nfds_t)(n + (extra_fd >= 0)), ms);
-	if (rc > 0 && extra_fd >= 0 && ready[n].revents != 0 &&
-	    extra_ready != NULL)
-		*extra_ready = 1;
+	for (c = r->conns; c != NULL; c = c->next) {
+		r->pfd[n].fd = c->dead ? -1 : c->fd;
+		r->pfd[n].events = (short)(POLLIN | (!c->connected ||
+		    c->outoff < c->outlen ? POLLOUT : 0));
+		r->pobj[n++] = c;
+	}
+	if (extra_fd >= 0) {
+		r->pfd[n].fd = extra_fd;
+		r->pfd[n].events = POLLIN;
+		r->pobj[n++] = NULL;
+	}
+	if (r->nheap > 0) {
+		double wait = r->heap[0]->deadline - resolver_now_ms();
+
+		ms = wait <= 0 ? 0 : (int)ceil(wait);
+	}
+	if (max_ms >= 0 && (ms < 0 || max_ms < ms))
+		ms = max_ms;
+	if (n == 0 && ms < 0)
+		return MXQ_OK;
+	rc = poll(r->pfd, (nfds_t)n, ms);
 	if (rc < 0 && errno != EINTR) {
-		free(ready);
 		msg_err("poll: %s", strerror(errno));
 		return MXQ_EINTERNAL;
 	}
-	for (i = 0; rc > 0 && i < n; i++) {
-		short ev = ready[i].revents;
-
-		if (ev == 0)
-			continue;
-		ares_process_fd(r->channel,
-		    ev & (POLLIN | POLLERR | POLLHUP) ? ready[i].fd :
-		    ARES_SOCKET_BAD,
-		    ev & POLLOUT ? ready[i].fd : ARES_SOCKET_BAD);
-	}
-	free(ready);
-	/* Timeouts and retransmissions. */
-	ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	if (r->refused)
-		fail_refused(r);
+	if (rc > 0 && extra_fd >= 0 && r->pfd[n - 1].revents != 0 &&
+	    extra_ready != NULL)
+		*extra_ready = 1;
+	/*
+	 * What arrived first, timers after: a pause of mxq itself (a slow
+	 * reader of its output) must not turn answers that wait in the
+	 * sockets into timeouts.  Nothing polled is freed before reap().
+	 */
+	if (rc > 0)
+		handle_events(r, nsock, nconn);
+	flush_out(r);
+	now = resolver_now_ms();
+	while (r->nheap > 0 && r->heap[0]->deadline <= now)
+		on_timer(r->heap[0]);
+	flush_out(r);
+	reap(r);
 	return MXQ_OK;
+}
+
+/* ---- the rest ---------------------------------------------------------- */
+
+void
+resolver_free(struct resolver *r)
+{
+	struct usock *u, *un;
+	struct conn *c, *cn;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nheap; i++) {
+		free(r->heap[i]->err);
+		free(r->heap[i]);
+	}
+	for (u = r->socks; u != NULL; u = un) {
+		un = u->next;
+		close(u->fd);
+		free(u);
+	}
+	for (c = r->conns; c != NULL; c = cn) {
+		cn = c->next;
+		close(c->fd);
+		free(c->out);
+		free(c->in);
+		free(c->users);
+		free(c);
+	}
+	free(r->heap);
+	free(r->out);
+	free(r->pfd);
+	free(r->pobj);
+	free(r->servers);
+	free(r);
 }
 
 size_t
 resolver_pending(const struct resolver *r)
 {
-	return r->pending;
+	return r->nheap;
+}
+
+size_t
+resolver_nservers(const struct resolver *r)
+{
+	return r->nservers;
 }
 
 const char *
-resolver_server(const struct resolver *r)
+resolver_server_text(const struct resolver *r, int i)
 {
-	return r->server;
+	if (i < 0 || (size_t)i >= r->nall)
+		return "?";
+	return r->servers[i].text;
+}
+
+const char *
+resolver_server_name(const struct resolver *r, int i)
+{
+	if (i < 0 || (size_t)i >= r->nall)
+		return "";
+	return r->servers[i].cfg.name;
 }
 
 void

@@ -167,6 +167,54 @@ wire_name_hash(const struct wire_name *n)
 }
 
 int
+wire_name_same_bytes(const struct wire_name *a, const struct wire_name *b)
+{
+	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+int
+wire_name_is_under(const struct wire_name *name,
+    const struct wire_name *parent)
+{
+	size_t off = 0, skip, i;
+
+	if (name->len < parent->len)
+		return 0;
+	skip = (size_t)(name->len - parent->len);
+	/* Walk to a label boundary exactly skip octets in. */
+	while (off < skip)
+		off += 1 + (size_t)name->data[off];
+	if (off != skip)
+		return 0;
+	for (i = 0; i < parent->len; i++)
+		if (lower(name->data[off + i]) != lower(parent->data[i]))
+			return 0;
+	return 1;
+}
+
+void
+wire_name_mix_case(struct wire_name *n,
+    const uint8_t random[WIRE_CASE_RANDOM])
+{
+	size_t i = 0, bit = 0;
+
+	while (i < n->len && n->data[i] != 0) {
+		size_t end = i + 1 + n->data[i];
+
+		for (i++; i < end && i < n->len; i++) {
+			int c = lower(n->data[i]);
+
+			if (c < 'a' || c > 'z')
+				continue;
+			if (random[bit / 8] & (1u << (bit % 8)))
+				c -= 'a' - 'A';
+			n->data[i] = (uint8_t)c;
+			bit++;
+		}
+	}
+}
+
+int
 wire_name_is_root(const struct wire_name *n)
 {
 	return n->len == 1 && n->data[0] == 0;
@@ -225,15 +273,22 @@ wire_read_name(const uint8_t *msg, size_t len, size_t *off,
 }
 
 enum mxq_status
-wire_build_query(const struct wire_name *name, uint16_t type,
+wire_build_query(const struct wire_name *name, uint16_t type, unsigned flags,
     uint16_t edns_size, uint8_t *buf, size_t size, size_t *len)
 {
 	size_t need = 12 + name->len + 4 + (edns_size ? 11 : 0);
+	uint16_t hflags = 0;
 
 	if (need > size)
 		return MXQ_EINTERNAL;
+	if (flags & WIRE_QUERY_RD)
+		hflags |= WIRE_FLAG_RD;
+	if (flags & WIRE_QUERY_CD)
+		hflags |= WIRE_FLAG_CD;
+	if (flags & WIRE_QUERY_AD)
+		hflags |= WIRE_FLAG_AD;
 	memset(buf, 0, 12);
-	put16(buf + 2, WIRE_FLAG_RD);
+	put16(buf + 2, hflags);
 	put16(buf + 4, 1);			/* QDCOUNT */
 	put16(buf + 10, edns_size ? 1 : 0);	/* ARCOUNT */
 	memcpy(buf + 12, name->data, name->len);
@@ -245,9 +300,45 @@ wire_build_query(const struct wire_name *name, uint16_t type,
 		p[0] = 0;			/* root owner */
 		put16(p + 1, WIRE_TYPE_OPT);
 		put16(p + 3, edns_size);
-		memset(p + 5, 0, 6);		/* ext-rcode, version, flags, rdlen */
+		/* ext-rcode, version, then the DO bit, Z and RDLENGTH 0. */
+		memset(p + 5, 0, 6);
+		if (flags & WIRE_QUERY_DO)
+			p[7] = 0x80;
 	}
 	*len = need;
+	return MXQ_OK;
+}
+
+enum mxq_status
+wire_read_head(const uint8_t *buf, size_t len, struct wire_head *h)
+{
+	struct wire_head r;
+	size_t off = 12;
+	enum mxq_status st;
+
+	if (len < 12)
+		return MXQ_EMALFORMED;
+	memset(&r, 0, sizeof(r));
+	r.id = get16(buf);
+	r.flags = get16(buf + 2) & 0x87f0;
+	r.opcode = (buf[2] >> 3) & 0x0f;
+	r.rcode = buf[3] & 0x0f;
+	r.qdcount = get16(buf + 4);
+	r.ancount = get16(buf + 6);
+	r.nscount = get16(buf + 8);
+	r.arcount = get16(buf + 10);
+	if (r.qdcount > 1)
+		return MXQ_EMALFORMED;
+	if (r.qdcount == 1) {
+		st = wire_read_name(buf, len, &off, &r.qname);
+		if (st != MXQ_OK)
+			return st;
+		if (off + 4 > len)
+			return MXQ_EMALFORMED;
+		r.qtype = get16(buf + off);
+		r.qclass = get16(buf + off + 2);
+	}
+	*h = r;
 	return MXQ_OK;
 }
 
@@ -325,8 +416,11 @@ wire_parse(const uint8_t *buf, size_t len, struct wire_msg *msg)
 		    i < (size_t)m.ancount + m.nscount ? WIRE_AUTHORITY :
 		    WIRE_ADDITIONAL;
 		/* RFC 6891 6.1.3: OPT's "TTL" holds the extended RCODE. */
-		if (rr->type == WIRE_TYPE_OPT && rr->section == WIRE_ADDITIONAL)
+		if (rr->type == WIRE_TYPE_OPT &&
+		    rr->section == WIRE_ADDITIONAL && m.opt == NULL) {
 			m.rcode |= (int)((rr->ttl >> 24) & 0xff) << 4;
+			m.opt = rr;
+		}
 		/* RFC 2181 8: a TTL with the top bit set is read as 0. */
 		else if (rr->ttl > 0x7fffffffu)
 			rr->ttl = 0;

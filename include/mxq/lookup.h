@@ -1,21 +1,72 @@
 /*
- * The lookup engine: a state machine per domain (MX, then A and AAAA of
- * every exchange at once, or of the domain itself for the implicit MX),
- * a bounded window of queries in flight, a cache so that a name asked
- * by many domains is resolved once per run, and results handed over in
- * input order (or in completion order).  A domain gets at most three
- * rounds of timeout x tries x servers in all; past that it is handed over
- * with what it has, unanswered questions counting as timeouts.
+ * The lookup engine: a state machine per domain (the MX question, then
+ * the questions of every exchange at once, or of the domain itself for
+ * the implicit MX), over the question table (questions.h), with results
+ * handed over in input order (or in completion order).
+ *
+ * The questions asked of each exchange are rows of a table (struct
+ * lookup_check): A and AAAA are the first two.  Adding a check is adding
+ * a row and the function that takes its answer into the model.
  */
 #ifndef MXQ_LOOKUP_H
 #define MXQ_LOOKUP_H
 
-#include "mxq/cli.h"
+#include <stddef.h>
+
 #include "mxq/mx.h"
+#include "mxq/questions.h"
 #include "mxq/resolver.h"
 #include "mxq/status.h"
 
+/* Domains in progress or waiting to be printed, per question in flight. */
+#define LOOKUP_ACTIVE_FACTOR	8
+#define LOOKUP_ACTIVE_MIN	64
+
 struct lookup;
+struct lookup_config;
+
+/*
+ * A question asked of every exchange (a row of the table).  The name
+ * asked is the exchange's, with prefix in front when it is not NULL
+ * ("_25._tcp" for TLSA).
+ */
+struct lookup_check {
+	const char *name;		/* for messages: "A", "TLSA" */
+	uint16_t type;
+	const char *prefix;
+	unsigned flags;			/* WIRE_QUERY_* on top of RD */
+	int glue;			/* the MX reply's additional section may
+					   answer it (A and AAAA) */
+	/* Nonzero when exchange e is to be asked; NULL: always. */
+	int (*wanted)(const struct lookup_config *cfg,
+	    const struct mx_exchange *e);
+	/*
+	 * Take the answer into the model.  server is the text of the
+	 * server that answered ("ADDR#PORT"); called once per exchange,
+	 * also when the domain runs out of time first (not at all then).
+	 */
+	void (*take)(const struct lookup_check *c, struct mx_domain *d,
+	    struct mx_exchange *e, const struct question_result *res,
+	    const char *server);
+	/* Mark e as asked, before any answer (what a timeout leaves). */
+	void (*asked)(const struct lookup_check *c, struct mx_exchange *e);
+};
+
+/* The rows mxq asks by default: A, then AAAA. */
+extern const struct lookup_check lookup_address_checks[];
+extern const size_t lookup_address_nchecks;
+
+/* What the engine needs; the command line fills it. */
+struct lookup_config {
+	int family;			/* 0, or only 4 or 6 */
+	int no_resolve;			/* MX records only */
+	int no_additional;		/* never take addresses from there */
+	int unordered;			/* hand over in completion order */
+	int window;			/* questions in flight at most */
+	double deadline_ms;		/* own time per domain */
+	const struct lookup_check *checks;	/* NULL: the default rows */
+	size_t nchecks;
+};
 
 /*
  * Receives each finished domain, once; the engine frees it after the
@@ -25,16 +76,18 @@ struct lookup;
 typedef enum mxq_status lookup_done_fn(void *arg, struct mx_domain *d);
 
 struct lookup_stats {
-	unsigned long cache_hits;	/* questions answered from the cache */
+	struct questions_stats questions;
 	unsigned long additional;	/* address sets taken from additional */
+	unsigned long expired;		/* domains cut off at their deadline */
 };
 
 /*
- * Create an engine on resolver r (not owned) with the options o (kept
- * by reference).  MXQ_ENOMEM.
+ * Create an engine on resolver r (not owned) with cfg (copied).
+ * MXQ_ENOMEM.
  */
-enum mxq_status lookup_new(const struct mxq_opts *o, struct resolver *r,
-    lookup_done_fn *done, void *arg, struct lookup **out);
+enum mxq_status lookup_new(const struct lookup_config *cfg,
+    struct resolver *r, lookup_done_fn *done, void *arg,
+    struct lookup **out);
 
 /* Free the engine; domains still inside are freed too.  NULL is ok. */
 void lookup_free(struct lookup *l);
@@ -66,7 +119,8 @@ enum mxq_status lookup_drain(struct lookup *l);
 /*
  * Call idle (with the done function's argument) each time the engine is
  * about to wait for the network: the place to flush output, so that
- * results are never held back while nothing else happens.
+ * results are never held back while nothing else happens.  Time spent
+ * in idle and in the done function is not counted against any domain.
  */
 void lookup_set_idle(struct lookup *l, void (*idle)(void *));
 

@@ -29,6 +29,7 @@ struct mx_addr {
 #define MX_W_CNAME	0x01	/* the exchange name is an alias (RFC 2181 10.3) */
 #define MX_W_IPLITERAL	0x02	/* the exchange name looks like an IP address */
 #define MX_W_NULLMIXED	0x04	/* "." mixed with other MX records (RFC 7505) */
+#define MX_W_NULLPREF	0x08	/* "." alone at a preference other than 0 */
 #define MX_W_PARTIAL	0x10	/* one address family failed temporarily */
 #define MX_W_ADDRLIMIT	0x20	/* more addresses than MX_MAX_ADDRESSES */
 
@@ -70,6 +71,12 @@ enum mx_verdict {
 /* Domain-level warnings (bits). */
 #define MX_DW_DUPLICATE	0x01	/* duplicate MX records were merged (RFC 2181 5) */
 
+/* How the MX answer came (bits of mx_domain.notes). */
+#define MX_NOTE_TCP	0x01	/* over TCP */
+#define MX_NOTE_TRUNCATED 0x02	/* ... because the UDP answer was truncated */
+#define MX_NOTE_NOEDNS	0x04	/* plain DNS: the server rejects EDNS */
+#define MX_NOTE_CASE	0x08	/* replies in another letter case ignored */
+
 struct mx_domain {
 	char *input;			/* as given, escaped for display */
 	size_t line;			/* input line, 0 for an argument */
@@ -77,7 +84,15 @@ struct mx_domain {
 	char *qtext;			/* query name, presentation form */
 	char *utext;			/* Unicode form when it differs, or NULL */
 	enum mxq_status status;		/* of the MX query */
-	char *message;			/* detail for a failure, or NULL */
+	/*
+	 * Why there is no mail route, or what failed, in the words every
+	 * output mode uses; NULL when there is a route.  Set by the lookup
+	 * for a failure it can name, else by mx_domain_finish().
+	 */
+	char *message;
+	char *server;			/* "ADDR#PORT" that answered, or NULL */
+	char *server_name;		/* the host name it was given as, or NULL */
+	unsigned notes;			/* MX_NOTE_* */
 	int rcode;			/* -1 when no reply */
 	uint16_t flags;			/* WIRE_FLAG_* of the MX reply */
 	char **cname;			/* alias chain of the domain */
@@ -152,6 +167,12 @@ enum mxq_status mx_domain_outcome(const struct mx_domain *d);
 
 /* Short token of a verdict, as in JSON ("null-mx"). */
 const char *mx_verdict_name(enum mx_verdict v);
+
+/*
+ * Nonzero for an entry whose exchange is "." but that is no null MX:
+ * mixed with other records, or alone at a preference other than 0.
+ */
+int mx_is_dot(const struct mx_exchange *e);
 
 /*
  * Number of distinct preference values among the exchanges, a '.' mixed

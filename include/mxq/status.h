@@ -16,6 +16,8 @@ enum mxq_status {
 	MXQ_ESERVFAIL,		/* RCODE 2 */
 	MXQ_EREFUSED,		/* RCODE 5 */
 	MXQ_ERCODE,		/* another error RCODE: FORMERR, NOTIMP, ... */
+	MXQ_EREFERRAL,		/* a referral: the server does not answer for it */
+	MXQ_ELAME,		/* a negative answer with neither AA nor RA */
 	MXQ_EMALFORMED,		/* a reply that does not parse or does not fit */
 	MXQ_EUNREACH,		/* no server could be contacted */
 	MXQ_ELIMIT,		/* a documented resource bound was hit */

@@ -21,12 +21,25 @@
 #define WIRE_MAX_RECORDS 8192
 
 #define WIRE_TYPE_A	1
+#define WIRE_TYPE_NS	2
 #define WIRE_TYPE_CNAME	5
 #define WIRE_TYPE_SOA	6
+#define WIRE_TYPE_PTR	12
 #define WIRE_TYPE_MX	15
+#define WIRE_TYPE_TXT	16
 #define WIRE_TYPE_AAAA	28
 #define WIRE_TYPE_OPT	41
+#define WIRE_TYPE_TLSA	52
 #define WIRE_CLASS_IN	1
+
+/* EDNS option codes (RFC 6891 6.1.2). */
+#define WIRE_EDNS_EDE	15	/* Extended DNS Error, RFC 8914 */
+
+/* What a query asks for, beyond its question (wire_build_query). */
+#define WIRE_QUERY_RD	0x01	/* recursion desired */
+#define WIRE_QUERY_CD	0x02	/* checking disabled (RFC 4035 3.2.2) */
+#define WIRE_QUERY_AD	0x04	/* tell whether the answer was validated (RFC 6840 5.7) */
+#define WIRE_QUERY_DO	0x08	/* DNSSEC OK in the OPT record (RFC 3225) */
 
 /* Header flag bits, as in the second 16-bit word of the header. */
 #define WIRE_FLAG_QR	0x8000
@@ -75,6 +88,7 @@ struct wire_msg {
 	uint16_t id;
 	uint16_t flags;			/* WIRE_FLAG_* */
 	int rcode;			/* extended by OPT when present */
+	const struct wire_rr *opt;	/* the OPT record, or NULL */
 	uint16_t qdcount, ancount, nscount, arcount;
 	struct wire_name qname;		/* valid when qdcount == 1 */
 	uint16_t qtype, qclass;
@@ -103,6 +117,27 @@ size_t wire_name_to_text(const struct wire_name *n, char *buf);
 /* Case-insensitive (ASCII) equality of two names. */
 int wire_name_equal(const struct wire_name *a, const struct wire_name *b);
 
+/* Byte-exact equality, letter case included (for 0x20, see below). */
+int wire_name_same_bytes(const struct wire_name *a, const struct wire_name *b);
+
+/*
+ * Nonzero when name is parent or below it (whole labels, ASCII case
+ * ignored): "a.example." is under "example." and under ".", "xample."
+ * is not under "example.".
+ */
+int wire_name_is_under(const struct wire_name *name,
+    const struct wire_name *parent);
+
+/*
+ * Randomise the letter case of the ASCII letters of n (draft-vixie-
+ * dnsext-dns0x20): each letter takes one bit of random[], which holds
+ * WIRE_CASE_RANDOM bytes.  Only letters change, so the name stays the
+ * same name.
+ */
+#define WIRE_CASE_RANDOM ((WIRE_NAME_MAX + 7) / 8)
+void wire_name_mix_case(struct wire_name *n,
+    const uint8_t random[WIRE_CASE_RANDOM]);
+
 /* Case-insensitive hash of a name. */
 uint32_t wire_name_hash(const struct wire_name *n);
 
@@ -120,13 +155,37 @@ enum mxq_status wire_read_name(const uint8_t *msg, size_t len, size_t *off,
     struct wire_name *out);
 
 /*
- * Build a query for (name, type, IN) with RD set and, when edns_size is
- * nonzero, an OPT record advertising that UDP payload size.  The ID is
- * zero (the resolver sets it).  buf must hold at least 512 bytes; *len
- * receives the size.  MXQ_EINTERNAL if it does not fit.
+ * Build a query for (name, type, IN) with the header bits of flags
+ * (WIRE_QUERY_*) and, when edns_size is nonzero, an OPT record
+ * advertising that UDP payload size, with the DO bit when flags has
+ * WIRE_QUERY_DO (DO without EDNS is dropped: it has nowhere to go).  The
+ * ID is zero (the resolver sets it).  *len receives the size.
+ * MXQ_EINTERNAL if it does not fit in size bytes (WIRE_QUERY_MAX always
+ * does).
  */
+#define WIRE_QUERY_MAX	(12 + WIRE_NAME_MAX + 4 + 11)
 enum mxq_status wire_build_query(const struct wire_name *name, uint16_t type,
-    uint16_t edns_size, uint8_t *buf, size_t size, size_t *len);
+    unsigned flags, uint16_t edns_size, uint8_t *buf, size_t size,
+    size_t *len);
+
+/* The header and question of a message, read without its records. */
+struct wire_head {
+	uint16_t id;
+	uint16_t flags;			/* WIRE_FLAG_* */
+	int rcode;			/* the header's 4 bits only */
+	int opcode;
+	uint16_t qdcount, ancount, nscount, arcount;
+	struct wire_name qname;		/* valid when qdcount == 1 */
+	uint16_t qtype, qclass;
+};
+
+/*
+ * Read the header and, when QDCOUNT is 1, the question of a message.
+ * MXQ_EMALFORMED when they do not parse or QDCOUNT is over 1.  Cheap:
+ * what the transport needs to match a reply to its query.
+ */
+enum mxq_status wire_read_head(const uint8_t *buf, size_t len,
+    struct wire_head *h);
 
 /*
  * Parse a whole reply: header, question (at most one), and every record

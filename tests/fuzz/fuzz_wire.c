@@ -28,8 +28,8 @@ check_query(const struct wire_name *name)
 	size_t qlen = 0;
 	struct wire_msg m;
 
-	FZ_ASSERT(wire_build_query(name, WIRE_TYPE_MX, 1232, q, sizeof(q),
-	    &qlen) == MXQ_OK, "query: does not fit");
+	FZ_ASSERT(wire_build_query(name, WIRE_TYPE_MX, WIRE_QUERY_RD, 1232, q,
+	    sizeof(q), &qlen) == MXQ_OK, "query: does not fit");
 	FZ_ASSERT(qlen <= sizeof(q), "query: length %zu", qlen);
 	FZ_ASSERT(wire_parse(q, qlen, &m) == MXQ_OK, "query: does not parse");
 	FZ_ASSERT(m.qdcount == 1 && m.qtype == WIRE_TYPE_MX &&

@@ -4,7 +4,7 @@
 #   tests/fuzz/run.sh [SECONDS] [HARNESS ...]
 #
 # SECONDS (default 60) is the fuzzing time per harness; 0 only replays.
-# HARNESS is wire, name or fmt (or fuzz_wire, ...); default: all three.
+# HARNESS is wire, answer, name or fmt (or fuzz_wire, ...); default: all.
 # Run from anywhere; paths are relative to the repository root.
 #
 # Each harness is built with clang (-fsanitize=fuzzer,address,undefined)
@@ -21,7 +21,7 @@
 set -eu
 
 usage() {
-	echo "usage: tests/fuzz/run.sh [SECONDS] [wire|name|fmt ...]" >&2
+	echo "usage: tests/fuzz/run.sh [SECONDS] [wire|answer|name|fmt ...]" >&2
 	exit 2
 }
 
@@ -47,15 +47,16 @@ harnesses=
 for h in "$@"; do
 	case "$h" in
 	wire|fuzz_wire) harnesses="$harnesses fuzz_wire" ;;
+	answer|fuzz_answer) harnesses="$harnesses fuzz_answer" ;;
 	name|fuzz_name) harnesses="$harnesses fuzz_name" ;;
 	fmt|fuzz_fmt) harnesses="$harnesses fuzz_fmt" ;;
 	*)
-		echo "run.sh: unknown harness '$h' (wire, name or fmt)" >&2
+		echo "run.sh: unknown harness '$h' (wire, answer, name or fmt)" >&2
 		usage
 		;;
 	esac
 done
-[ -n "$harnesses" ] || harnesses="fuzz_wire fuzz_name fuzz_fmt"
+[ -n "$harnesses" ] || harnesses="fuzz_wire fuzz_answer fuzz_name fuzz_fmt"
 
 if ! command -v "$CLANG" >/dev/null 2>&1; then
 	echo "run.sh: $CLANG not found (Debian: apt-get install clang" \
@@ -71,20 +72,24 @@ fi
 
 CFLAGS_FUZZ="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
  -fno-omit-frame-pointer -g -O1 -std=c11 -D_DEFAULT_SOURCE -Iinclude
- -Itests/fuzz"
+ -Itests/fuzz -Itests/unit"
 
 # Library sources each harness needs (never src/main.c).
 sources() {
 	case "$1" in
 	fuzz_wire)
 		echo "src/wire.c src/esc.c src/status.c" ;;
+	fuzz_answer)
+		echo "src/answer.c src/wire.c src/esc.c src/status.c" ;;
 	fuzz_name)
 		echo "src/wire.c src/esc.c src/status.c src/idn.c src/input.c" \
 		    "src/mx.c src/msg.c" ;;
 	fuzz_fmt)
-		echo "src/wire.c src/esc.c src/status.c src/idn.c src/input.c" \
-		    "src/mx.c src/msg.c src/fmt_text.c src/fmt_short.c" \
-		    "src/fmt_json.c" ;;
+		# The engine as shipped, on the unit tests' fake transport.
+		echo "src/wire.c src/answer.c src/esc.c src/status.c" \
+		    "src/idn.c src/input.c src/mx.c src/msg.c src/questions.c" \
+		    "src/lookup.c src/fmt.c src/fmt_text.c src/fmt_short.c" \
+		    "src/fmt_json.c tests/unit/fake_resolver.c" ;;
 	esac
 }
 
@@ -121,7 +126,7 @@ for h in $harnesses; do
 	max_len=
 	dict=
 	case "$h" in
-	fuzz_wire|fuzz_fmt)
+	fuzz_wire|fuzz_answer|fuzz_fmt)
 		max_len=-max_len=65535
 		dict=-dict=tests/fuzz/fuzz_wire.dict
 		;;

@@ -7,7 +7,9 @@ Library use (needs Debian's python3-dnspython; run with /usr/bin/python3):
     with FaultServer(host="127.0.0.1", port=0) as fs:
         fs.port        # int: the same port number for UDP and TCP
         fs.queries()   # [(transport, qname_text, qtype_text), ...] so far
-        fs.clear_queries()
+        fs.log()       # [{"transport", "qname", "qtype", "id", "sport",
+                       #   "edns", "do", "cd", "rd", "ad"}, ...] so far
+        fs.clear_queries()   # forgets both, and the flaky* memory
 
 Command line:
 
@@ -22,7 +24,12 @@ socket and joins every thread.  ``queries()`` records every query that
 parsed as a DNS message: transport ``"udp"``/``"tcp"``, the query name as
 received in dnspython presentation format (case kept, odd bytes escaped as
 ``\\DDD``, e.g. ``"nul\\000byte.esc-host.fault.test."``), and the type as
-text (``"MX"``, ``"A"``, ``"AAAA"``, ``"TYPE65534"``).
+text (``"MX"``, ``"A"``, ``"AAAA"``, ``"TYPE65534"``).  ``log()`` holds
+the same queries with their details, one dict each: ``transport``,
+``qname`` (as in ``queries()``, case kept), ``qtype`` (text), ``id`` (the
+query ID, int), ``sport`` (the client's source port, int), ``edns`` (an OPT
+record was present), ``do`` (the DO bit of the OPT record), ``cd``, ``rd``
+and ``ad`` (header bits), all booleans.
 
 How a name is answered
 ----------------------
@@ -48,14 +55,20 @@ points mxq at this one server for everything.
 Normal replies are built by dnspython: QR=1, AA=1, RD copied, ID and
 question copied as received (case kept), names compressed, an OPT record
 (payload 1232) when the query had one, records in the order listed below
-(no rotation).  A normal UDP reply bigger than the client's limit (512, or
+(no rotation).  Names are compressed as knotd and BIND compress them,
+without regard to letter case: a name that shares a suffix with the
+question points into it, so in the reply it reads in the question's case
+(asked ``Live7.FAULT.test.``, live7's exchange reads
+``mx.live7.FAULT.test.``); a client that randomises the case of its query
+names (0x20) must put its own case back in the question before it reads
+the records.  A normal UDP reply bigger than the client's limit (512, or
 its EDNS payload) is sent as TC=1 without records, as a real server would
 (only link00's MX reply without EDNS is that big).  Hand-built (malformed)
 replies carry no OPT (except ``trailing``, a dnspython reply plus garbage)
 and are never truncated.  ``mx1``/``mx2`` below mean ``mx1.ok-host.fault.test.``
 and ``mx2.ok-host.fault.test.`` (both default hosts).
 
-Statuses are mxq's (DESIGN.md): ok, nxdomain, nodata, timeout, servfail,
+Statuses are mxq's (mxq(1), JSON FIELDS): ok, nxdomain, nodata, timeout, servfail,
 refused, malformed; "exit" is mxq's exit status when the domain is the
 only one asked.
 
@@ -219,12 +232,94 @@ Scenario table
 
 TCP: every scenario answers the same over TCP as over UDP except tc,
 tchang, tc1000 (above), otheraddr (no TCP answer) and timeout (no answer).
+
+Real-condition scenarios
+------------------------
+What real servers do that the rows above do not: referrals and lame
+answers, recursive servers, out-of-bailiwick additional data, servers that
+lose the letter case of the question, off-path forgers, servers that
+reject EDNS, transient failures, slow or broken TCP, and names in bulk for
+surveys.  They live in ``CONDITIONS``, not ``SCENARIOS``: test_faults.py
+holds every ``SCENARIOS`` row to what today's mxq concludes, while these
+are tested by test_real_conditions.py (the behaviour of the new mxq; its
+docstring lists them).  They are looked up the same way (first label,
+case-insensitive); ``live<N>`` and ``dead<N>`` take any decimal N.  Same
+columns as above; "RA" is the Recursion Available bit (0 everywhere above,
+as from an authoritative server), AA is 1 unless the row says otherwise::
+
+    name        applies   bytes sent                                  a correct client concludes
+    ----------  --------  ------------------------------------------  ------------------------------------
+    referral    all       NOERROR, AA=0, RA=0, empty answer,          a referral (authoritative server's
+                          authority: referral.fault.test. NS          answer for a delegated name), not
+                          ns1.elsewhere.example. and NS ns2.else-     an answer: status referral, never
+                          where.example., no SOA, no additional       nodata/implicit MX; exit 3
+    refex       MX        MX 10 referral.fault.test.                  exchange referral: status referral;
+                                                                      exit 3 (the route is unknown)
+    refmix      MX        MX 10 referral.fault.test., MX 20 mx1       referral.fault.test. referral, mx1
+                                                                      ok; exit 0
+    lame        all       NXDOMAIN, AA=0, RA=0, SOA in authority      lame: a negative answer neither
+                                                                      authoritative nor recursive is not
+                                                                      trusted; never cached; exit 3
+    lamenodata  all       NOERROR, empty answer, AA=0, RA=0, SOA in   lame (as above), never implicit
+                          authority                                   MX; exit 3
+    recursive   MX        the ok reply with AA=0, RA=1 (a recursive   ok; the additional A of mx1 is
+                          server's answer), additional: mx1 A         taken (source additional, from a
+                          192.0.2.77 (outside recursive.fault.test.)  recursive server): no A query for
+                                                                      mx1; exit 0
+    poison      MX        AA=1, RA=0: MX 10 mail.victim.example.,     the additional record is out of
+                          additional: mail.victim.example. A          bailiwick: never used or shown;
+                          198.51.100.66                               mail.victim.example. asked itself
+                                                                      (REFUSED here): refused; exit 3
+    glue        MX        MX 10 mx.glue.fault.test., additional:      in bailiwick (below the MX owner):
+                          its A 192.0.2.55 and AAAA 2001:db8::55      taken, source additional, no A/AAAA
+                          (asked directly, "mx" is a default host:    query for it; exit 0
+                          192.0.2.1 / 2001:db8::1)
+    sibling     MX        MX 10 mx.sib-host.fault.test., additional:  not below sibling.fault.test.: not
+                          its A 192.0.2.56                            taken; its own queries give the
+                                                                      default host's 192.0.2.1; exit 0
+    casefold    all       like ok (MX) or the default host (A/AAAA),  a reply whose question is not the
+                          but the question name is lower-cased (and   name sent, letter for letter, is
+                          so are the records' owners)                 not for us (0x20): dropped ->
+                                                                      timeout; exit 3
+    spoof       all       UDP: at once a forged reply (right ID and   the forgery's question differs in
+                          source, question name with the case of      case from the name sent: dropped;
+                          every letter swapped, NXDOMAIN, AA=1, SOA   the genuine reply is taken: ok,
+                          in authority), then after 0.2 s the         like ok; exit 0
+                          genuine reply (ok's MX, or the default
+                          host).  TCP: only the genuine reply
+    noedns      all       a query with an OPT record: FORMERR         asks again without EDNS (and keeps
+                          without OPT; without OPT: the normal        that for the server): ok, like ok;
+                          answer (ok's MX, or the default host)       exit 0
+    flakyhost   all       the first time a (lower-cased qname,        a temporary failure, never cached:
+                          qtype) is asked: SERVFAIL; every later      asked again later it is answered
+                          time: the default host's answer (the
+                          memory is per FaultServer, cleared by
+                          clear_queries())
+    flaky1      MX        MX 10 flakyhost.fault.test.                 the first domain's exchange:
+    flaky2      MX        MX 10 flakyhost.fault.test.                 servfail; the second one's: ok
+    tcpslow     all       UDP: TC=1, no records.  TCP: after 0.5 s,   ok over TCP (wait for it); exit 0
+                          ok's MX (or the default host)
+    tcpclose    all       UDP: TC=1, no records.  TCP: the query is   no answer: unknown (timeout or the
+                          read and the connection closed, every time  like); never blocks other domains;
+                                                                      exit 3
+    live<N>     MX        MX 10 mx.live<N>.fault.test. (a default     ok: one exchange with 192.0.2.1 and
+                          host: every live domain its own exchange)   2001:db8::1; exit 0
+    dead<N>     all       nothing (UDP dropped; TCP read, never       timeout; exit 3 (must not starve
+                          answered), like timeout                     the live ones in a survey)
+    casea       MX        MX 10 MX.Shared-Case.fault.test.            one exchange; names compare
+    caseb       MX        MX 10 mx.shared-case.fault.test.            case-insensitively: in one run it
+                          ("mx"/"MX": a default host)                 is resolved once (one A, one AAAA)
+    lonedot     MX        the single record MX 10 . (preference 10:   no address ("." is no host, never
+                          not a null MX)                              looked up): no route; exit 1
+    twopref     MX        MX 10 and MX 20, both                       two exchange entries (one per
+                          mx.twopref-host.fault.test.                 record), same addresses; exit 0
 """
 
 import argparse
 import errno
 import heapq
 import random
+import re
 import select
 import signal
 import socket
@@ -242,13 +337,14 @@ import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.renderer
 import dns.rrset
 from dns.rdtypes.ANY.CNAME import CNAME
 from dns.rdtypes.ANY.MX import MX
 from dns.rdtypes.IN.A import A
 from dns.rdtypes.IN.AAAA import AAAA
 
-__all__ = ["FaultServer", "ZONE", "SCENARIOS"]
+__all__ = ["FaultServer", "ZONE", "SCENARIOS", "CONDITIONS"]
 
 ZONE = dns.name.from_text("fault.test.")
 IN = dns.rdataclass.IN
@@ -304,20 +400,29 @@ def _sub(labels, parent):
 
 class Reply:
     """What to do with one query: send `wire` (bytes) after `delay` seconds,
-    from the alternate address when `alt` is true.  `None` means no reply."""
+    from the alternate address when `alt` is true.  `None` means no reply.
+    `more`: further Replies to the same query, each after its own delay
+    (counted from the query, like `delay`).  `close` (TCP): close the
+    connection instead of answering."""
 
-    __slots__ = ("wire", "delay", "alt", "raw")
+    __slots__ = ("wire", "delay", "alt", "raw", "more", "close")
 
-    def __init__(self, wire, delay=0.0, alt=False, raw=False):
+    def __init__(self, wire, delay=0.0, alt=False, raw=False, more=(), close=False):
         self.wire, self.delay, self.alt, self.raw = wire, delay, alt, raw
+        self.more, self.close = list(more), close
 
 
 class _Ctx:
-    __slots__ = ("q", "wire", "qname", "qtype", "transport", "label")
+    __slots__ = ("q", "wire", "qname", "qtype", "transport", "label", "server")
 
-    def __init__(self, q, wire, qname, qtype, transport, label):
+    def __init__(self, q, wire, qname, qtype, transport, label, server=None):
         self.q, self.wire, self.qname, self.qtype = q, wire, qname, qtype
-        self.transport, self.label = transport, label
+        self.transport, self.label, self.server = transport, label, server
+
+    def renamed(self, qname):
+        """The same query as if it had asked for qname."""
+        return _Ctx(self.q, self.wire, qname, self.qtype, self.transport,
+                    self.label, self.server)
 
 
 def _rrset(name, rdtype, ttl, *rdatas):
@@ -747,7 +852,7 @@ SCENARIOS = {
     "countbig": lambda c: _raw(c, _b_countbig),
     "labeltype": lambda c: _raw(c, _b_labeltype),
     "longname": lambda c: _raw(c, _b_longname),
-    "trailing": lambda c: (Reply(_h_ok(c).to_wire(want_shuffle=False) + GARBAGE, raw=True)
+    "trailing": lambda c: (Reply(_render(_h_ok(c)) + GARBAGE, raw=True)
                            if c.qtype == T_MX else _host(c)),
     "badarlen": lambda c: _mx_answer(c, [(10, "badalen.fault.test.")]),
     "badalen": _h_badalen,
@@ -788,6 +893,159 @@ for _i in range(HOP_COUNT):
     SCENARIOS["hop%02d" % _i] = (lambda i: lambda c: _h_hop(c, i))(_i)
 del _i
 
+# ---- real-condition scenarios (CONDITIONS; see the second table) -------------
+
+REFERRAL = _n("referral.fault.test.")
+REFERRAL_NS = ["ns1.elsewhere.example.", "ns2.elsewhere.example."]
+RECURSIVE_ADDR4 = "192.0.2.77"
+GLUE4, GLUE6 = "192.0.2.55", "2001:db8::55"
+SIBLING4 = "192.0.2.56"
+SPOOF_DELAY = 0.2
+TCPSLOW_DELAY = 0.5
+
+
+def _h_referral(ctx):
+    """A delegation seen from the parent: NS in authority, no SOA, AA=0."""
+    r = _response(ctx, aa=False)
+    r.authority.append(_rrset(REFERRAL, T_NS, TTL,
+                              *[dns.rdata.from_text(IN, T_NS, ns) for ns in REFERRAL_NS]))
+    return r
+
+
+def _h_lame(ctx, rcode):
+    """A negative answer from a server that is neither authoritative nor
+    recursive (AA=0, RA=0)."""
+    return _soa_authority(_response(ctx, rcode, aa=False))
+
+
+def _h_recursive(ctx):
+    if ctx.qtype != T_MX:
+        return _host(ctx)
+    r = _mx_answer(ctx, OK_MX)
+    r.flags &= ~dns.flags.AA
+    r.flags |= dns.flags.RA
+    r.additional.append(_rrset(_n(OK_MX[0][1]), T_A, TTL, _a(RECURSIVE_ADDR4)))
+    return r
+
+
+def _mx_with_additional(ctx, exchange, addrs):
+    """MX 10 exchange, plus [(rdtype, rdata), ...] for it in the additional
+    section; other qtypes: default host."""
+    if ctx.qtype != T_MX:
+        return _host(ctx)
+    r = _mx_answer(ctx, [(10, exchange)])
+    for rdtype, rd in addrs:
+        r.additional.append(_rrset(_n(exchange), rdtype, TTL, rd))
+    return r
+
+
+def _h_casefold(ctx):
+    """A server that loses the case of the question: everything is
+    answered for the lower-cased name."""
+    low = ctx.qname.canonicalize()
+    r = _h_ok(ctx.renamed(low))
+    r.question = [dns.rrset.RRset(low, IN, ctx.qtype)]
+    return r
+
+
+def _swapcase(name):
+    return dns.name.Name([label.swapcase() for label in name.labels])
+
+
+def _h_spoof(ctx):
+    """An off-path forger that wins the race but cannot know the letter
+    case of the question (0x20): its NXDOMAIN comes first, over UDP."""
+    genuine = _h_ok(ctx)
+    if ctx.transport != "udp":
+        return genuine
+    forged = _soa_authority(_response(ctx, dns.rcode.NXDOMAIN))
+    forged.question = [dns.rrset.RRset(_swapcase(ctx.qname), IN, ctx.qtype)]
+    return Reply(forged, more=[Reply(genuine, delay=SPOOF_DELAY)])
+
+
+def _h_noedns(ctx):
+    """An old server that rejects EDNS with a FORMERR without OPT."""
+    if ctx.q.edns >= 0:
+        return _h_formerr(ctx)
+    return _h_ok(ctx)
+
+
+_FLAKY_SEEN = set()        # memory of respond() calls without a server
+_FLAKY_LOCK = threading.Lock()
+
+
+def _h_flakyhost(ctx):
+    """SERVFAIL the first time a (name, type) is asked, then the default
+    host: a transient failure."""
+    key = (ctx.qname.canonicalize().to_text(), ctx.qtype)
+    seen = ctx.server._flaky if ctx.server is not None else _FLAKY_SEEN
+    with _FLAKY_LOCK:
+        first = key not in seen
+        seen.add(key)
+    if first:
+        return _rcode_only(ctx, dns.rcode.SERVFAIL)
+    return _host(ctx)
+
+
+def _h_tcpslow(ctx):
+    if ctx.transport == "udp":
+        return _h_tc_common(ctx, None)
+    return Reply(_h_ok(ctx), delay=TCPSLOW_DELAY)
+
+
+def _h_tcpclose(ctx):
+    if ctx.transport == "udp":
+        return _h_tc_common(ctx, None)
+    return Reply(None, close=True)
+
+
+def _h_live(ctx):
+    return _mx_answer(ctx, [(10, "mx.%s.fault.test." % ctx.label)])
+
+
+CONDITIONS = {
+    # name: handler (live<N> and dead<N>: see _handler)
+    "referral": _h_referral,
+    "refex": lambda c: _mx_answer(c, [(10, REFERRAL)]),
+    "refmix": lambda c: _mx_answer(c, [(10, REFERRAL), (20, OK_MX[0][1])]),
+    "lame": lambda c: _h_lame(c, dns.rcode.NXDOMAIN),
+    "lamenodata": lambda c: _h_lame(c, dns.rcode.NOERROR),
+    "recursive": _h_recursive,
+    "poison": lambda c: _mx_with_additional(c, "mail.victim.example.",
+                                            [(T_A, _a(POISON4))]),
+    "glue": lambda c: _mx_with_additional(c, "mx.glue.fault.test.",
+                                          [(T_A, _a(GLUE4)), (T_AAAA, _aaaa(GLUE6))]),
+    "sibling": lambda c: _mx_with_additional(c, "mx.sib-host.fault.test.",
+                                             [(T_A, _a(SIBLING4))]),
+    "casefold": _h_casefold,
+    "spoof": _h_spoof,
+    "noedns": _h_noedns,
+    "flakyhost": _h_flakyhost,
+    "flaky1": lambda c: _mx_answer(c, [(10, "flakyhost.fault.test.")]),
+    "flaky2": lambda c: _mx_answer(c, [(10, "flakyhost.fault.test.")]),
+    "tcpslow": _h_tcpslow,
+    "tcpclose": _h_tcpclose,
+    "casea": lambda c: _mx_answer(c, [(10, "MX.Shared-Case.fault.test.")]),
+    "caseb": lambda c: _mx_answer(c, [(10, "mx.shared-case.fault.test.")]),
+    "lonedot": lambda c: _mx_answer(c, [(10, ".")]),
+    "twopref": lambda c: _mx_answer(c, [(10, "mx.twopref-host.fault.test."),
+                                        (20, "mx.twopref-host.fault.test.")]),
+}
+_LIVE = re.compile(r"live[0-9]+")
+_DEAD = re.compile(r"dead[0-9]+")
+
+
+def _handler(label):
+    """The handler for a (lower-case) first label."""
+    h = SCENARIOS.get(label) or CONDITIONS.get(label)
+    if h is not None:
+        return h
+    if _LIVE.fullmatch(label):
+        return _h_live
+    if _DEAD.fullmatch(label):
+        return _h_timeout
+    return _h_default
+
 
 def _apex(ctx):
     r = _response(ctx)
@@ -806,8 +1064,33 @@ def _udp_limit(q):
     return 512
 
 
-def respond(wire, transport):
-    """Compute the reply to one query: (parsed query or None, Reply or None)."""
+def _render(msg, max_size=65535):
+    """msg.to_wire(), records in order.  dnspython compresses names without
+    regard to letter case, as knotd and BIND do: a name that shares a suffix
+    with the question points into it and so reads back in the question's
+    case (mxq restores its own case in the question before it reads a
+    reply, so the exchanges it shows keep theirs)."""
+    return msg.to_wire(max_size=max_size, want_shuffle=False)
+
+
+def _to_wire(out, q, transport):
+    """A Reply whose wire is a dns.message.Message gets its bytes (TC=1
+    without records when too big for UDP)."""
+    if isinstance(out.wire, dns.message.Message):
+        msg = out.wire
+        w = _render(msg)
+        if transport == "udp" and len(w) > _udp_limit(q):
+            msg.answer, msg.authority, msg.additional = [], [], []
+            msg.flags |= dns.flags.TC
+            w = _render(msg)
+        out.wire = w
+    for more in out.more:
+        _to_wire(more, q, transport)
+
+
+def respond(wire, transport, server=None):
+    """Compute the reply to one query: (parsed query or None, Reply or None).
+    server: the FaultServer whose per-instance memory (flakyhost) applies."""
     try:
         q = dns.message.from_wire(wire)
     except Exception:  # unparsable: FORMERR with the bare header if possible
@@ -826,26 +1109,19 @@ def respond(wire, transport):
         r.set_rcode(dns.rcode.FORMERR)
         return q, Reply(r)
     qrr = q.question[0]
-    ctx = _Ctx(q, wire, qrr.name, qrr.rdtype, transport, "")
+    ctx = _Ctx(q, wire, qrr.name, qrr.rdtype, transport, "", server)
     if qrr.rdclass != IN or not qrr.name.is_subdomain(ZONE):
         out = _rcode_only(ctx, dns.rcode.REFUSED, aa=False)
     elif qrr.name == ZONE:
         out = _apex(ctx)
     else:
         ctx.label = qrr.name.labels[0].lower().decode("latin-1")
-        out = SCENARIOS.get(ctx.label, _h_default)(ctx)
+        out = _handler(ctx.label)(ctx)
     if out is None:
         return q, None
     if not isinstance(out, Reply):
         out = Reply(out)
-    if isinstance(out.wire, dns.message.Message):
-        msg = out.wire
-        w = msg.to_wire(max_size=65535, want_shuffle=False)
-        if transport == "udp" and len(w) > _udp_limit(q):
-            msg.answer, msg.authority, msg.additional = [], [], []
-            msg.flags |= dns.flags.TC
-            w = msg.to_wire(want_shuffle=False)
-        out.wire = w
+    _to_wire(out, q, transport)
     return q, out
 
 
@@ -910,6 +1186,8 @@ class FaultServer:
         self.alt_bound = False
         self._log = log
         self._queries = []
+        self._details = []
+        self._flaky = set()             # (qname lower-cased, qtype) seen by flakyhost
         self._qlock = threading.Lock()
         self._threads = []
         self._conns = []
@@ -926,9 +1204,17 @@ class FaultServer:
         with self._qlock:
             return list(self._queries)
 
+    def log(self):
+        """Every query that parsed, with its details (see the module doc)."""
+        with self._qlock:
+            return [dict(d) for d in self._details]
+
     def clear_queries(self):
         with self._qlock:
             del self._queries[:]
+            del self._details[:]
+        with _FLAKY_LOCK:
+            self._flaky.clear()
 
     def __enter__(self):
         self.start()
@@ -1016,23 +1302,31 @@ class FaultServer:
             self._threads = [x for x in self._threads if x.is_alive() or x is t]
         t.start()
 
-    def _record(self, transport, q):
+    def _record(self, transport, q, peer):
         if q is None or len(q.question) != 1:
             return
         qrr = q.question[0]
         item = (transport, qrr.name.to_text(), dns.rdatatype.to_text(qrr.rdtype))
+        detail = {
+            "transport": transport, "qname": item[1], "qtype": item[2],
+            "id": q.id, "sport": peer[1] if peer else None,
+            "edns": q.edns >= 0, "do": bool(q.ednsflags & dns.flags.DO),
+            "cd": bool(q.flags & dns.flags.CD), "rd": bool(q.flags & dns.flags.RD),
+            "ad": bool(q.flags & dns.flags.AD),
+        }
         with self._qlock:
             self._queries.append(item)
+            self._details.append(detail)
         if self._log:
             print("faultserver: %s %s %s" % item, file=self._log, flush=True)
 
-    def _answer(self, wire, transport):
+    def _answer(self, wire, transport, peer=None):
         try:
-            q, reply = respond(wire, transport)
+            q, reply = respond(wire, transport, self)
         except Exception as e:  # a bug here must not kill the server
             print("faultserver: internal error: %r" % (e,), file=sys.stderr)
             return None
-        self._record(transport, q)
+        self._record(transport, q, peer)
         return reply
 
     def _udp_loop(self):
@@ -1045,22 +1339,25 @@ class FaultServer:
                 data, peer = sock.recvfrom(65535)
             except OSError:
                 continue
-            reply = self._answer(data, "udp")
+            reply = self._answer(data, "udp", peer)
             if reply is None:
                 continue
-            if reply.alt:
-                if self._alt is None:
+            for one in [reply] + reply.more:
+                if one.wire is None:
                     continue
-                send = (lambda s, w, p: lambda: s.sendto(w, p))(self._alt, reply.wire, peer)
-            else:
-                send = (lambda s, w, p: lambda: s.sendto(w, p))(sock, reply.wire, peer)
-            if reply.delay:
-                self._sched.call_later(reply.delay, send)
-            else:
-                try:
-                    send()
-                except OSError:
-                    pass
+                if one.alt:
+                    if self._alt is None:
+                        continue
+                    send = (lambda s, w, p: lambda: s.sendto(w, p))(self._alt, one.wire, peer)
+                else:
+                    send = (lambda s, w, p: lambda: s.sendto(w, p))(sock, one.wire, peer)
+                if one.delay:
+                    self._sched.call_later(one.delay, send)
+                else:
+                    try:
+                        send()
+                    except OSError:
+                        pass
 
     def _accept_loop(self):
         lsock, wake = self._tcp, self._wake_r
@@ -1078,6 +1375,10 @@ class FaultServer:
         wake = self._wake_r
         lock = threading.Lock()
         conn.settimeout(5.0)
+        try:
+            peer = conn.getpeername()
+        except OSError:
+            peer = None
 
         def send(w):
             with lock:
@@ -1101,17 +1402,22 @@ class FaultServer:
                     if len(buf) < 2 + n:
                         break
                     msg, buf = buf[2:2 + n], buf[2 + n:]
-                    reply = self._answer(msg, "tcp")
-                    if reply is None or reply.alt:
+                    reply = self._answer(msg, "tcp", peer)
+                    if reply is None:
                         continue
-                    if reply.delay:
-                        self._sched.call_later(reply.delay,
-                                               (lambda w: lambda: send(w))(reply.wire))
-                    else:
-                        try:
-                            send(reply.wire)
-                        except OSError:
-                            return
+                    if reply.close:         # read, then hang up without a word
+                        return
+                    for one in [reply] + reply.more:
+                        if one.wire is None or one.alt:
+                            continue
+                        if one.delay:
+                            self._sched.call_later(one.delay,
+                                                   (lambda w: lambda: send(w))(one.wire))
+                        else:
+                            try:
+                                send(one.wire)
+                            except OSError:
+                                return
         finally:
             with lock:
                 conn.close()

@@ -6,6 +6,7 @@ test_golden.py; these tests check meaning, whatever the layout.
 Every JSON output is validated against the schema (check_json).
 """
 
+import json
 import os
 import pty
 import re
@@ -489,19 +490,37 @@ def test_idn_a_labels_with_no_idn(run):
     assert res.out.splitlines()[0].startswith("xn--bcher-kva.example.")
 
 
+IDNX_SHOWN = ["ß.mxq.test.", "xn--zvg.mxq.test.", "xn--a.mxq.test.",
+              "xn--99999999999.mxq.test."]
+
+
 def test_idn_only_round_trip_labels_decoded(run):
     res = run("--idn", "idnx.mxq.test")
     assert res.rc == 0
     names = [r.split()[1] for r in text_rows(res)]
-    assert names == ["ß.mxq.test.", "xn--zvg.mxq.test.", "xn--a.mxq.test.",
-                     "xn--99999999999.mxq.test."]
-    for mode in (["--idn"], ["-s", "--idn"], ["-j"], ["-v", "--idn"]):
-        out = run(*mode, "idnx.mxq.test").out
-        assert "\u202e" not in out and "\u0080" not in out
-        assert "xn--zvg.mxq.test." in out and "xn--a.mxq.test." in out
-    o = one(run("-j", "idnx.mxq.test"))
-    assert [e["unicode"] for e in o["exchanges"]] == [
-        "ß.mxq.test.", None, None, None]
+    assert names == IDNX_SHOWN
+    # every mode: the one valid U-label decoded, the others as A-labels,
+    # never U+202E or U+0080 (in JSON not even as a \u escape)
+    short = run("-s", "--idn", "idnx.mxq.test")
+    assert short.rc == 0
+    assert [r[1] for r in short_rows(short)] == IDNX_SHOWN
+    verbose = run("-v", "--idn", "idnx.mxq.test")
+    assert verbose.rc == 0
+    for name in IDNX_SHOWN:
+        assert name in verbose.out, (name, verbose.out)
+    for res in (run("--idn", "idnx.mxq.test"), short, verbose):
+        assert "\u202e" not in res.out and "\u0080" not in res.out
+    for mode in (["-j"], ["-j", "--idn"]):
+        res = run(*mode, "idnx.mxq.test")
+        o = one(res)
+        assert res.rc == 0
+        text = json.dumps(o, ensure_ascii=False)
+        assert "\u202e" not in text and "\u0080" not in text, o
+        assert [e["exchange"] for e in o["exchanges"]] == [
+            "xn--zca.mxq.test.", "xn--zvg.mxq.test.", "xn--a.mxq.test.",
+            "xn--99999999999.mxq.test."]
+        assert [e["unicode"] for e in o["exchanges"]] == [
+            "ß.mxq.test.", None, None, None]
 
 
 def test_underscore_passes_as_typed(run):

@@ -314,7 +314,7 @@ def test_json_lines_are_flushed_one_by_one(mxq_bin, fault):
 
 def test_json_streams_from_a_slow_stdin(mxq_bin, knot):
     """A domain read from a pipe that stays open is answered at once."""
-    argv = [mxq_bin, "@127.0.0.1", "-p", str(knot.port), "-j"]
+    argv = [mxq_bin, "@127.0.0.1", "-p", str(knot.port), "-j", "-f", "-"]
     p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)
     try:
@@ -373,10 +373,31 @@ def test_short_grammar_every_line(run, opts):
     assert len(doms) == len(set(doms))
 
 
+# Names of ALL without an exchange to list: null MX, no MX, no domain,
+# failing servers.
+NO_MX_LISTED = {"nomail.example", "implicit.example", "nullmx.mxq.test",
+                "implicit.mxq.test", "nodata.mxq.test", "nonexistent.mxq.test",
+                "dangling.mxq.test", "servfail.test", "refused.invalid"}
+
+
 def test_short_grammar_no_resolve(run):
+    listed = {}
     for name in ALL:
-        check_short(run("-s", "-n", name), SHORT_N)
-    check_short(run("-s", "-n", *ALL), SHORT_N_DOM)
+        ms = check_short(run("-s", "-n", name), SHORT_N)
+        got = [(m["pref"], m["name"]) for m in ms if m["name"] != "."]
+        listed[name] = got
+        if name in NO_MX_LISTED:
+            continue
+        # an empty output matches any grammar: it must not pass here
+        assert got, "-sn %s printed no exchange" % name
+        # the records -s resolves are exactly the ones -sn lists
+        resolved = {(m["pref"], m["name"])
+                    for m in check_short(run("-s", name), SHORT)}
+        assert set(got) == resolved, (name, got, resolved)
+    # all at once: the same records, in argument order
+    ms = check_short(run("-s", "-n", *ALL), SHORT_N_DOM)
+    assert [(m["pref"], m["name"]) for m in ms if m["name"] != "."] == \
+        [x for n in ALL for x in listed[n]]
 
 
 def test_short_domain_prefix(run):
@@ -474,21 +495,24 @@ def test_exit_status_worst_wins_in_every_mode(run):
 
 # --- batch input -------------------------------------------------------------
 
-def test_stdin_input(run):
+def test_stdin_input(run, tmp_path):
+    # stdin is read with "-f -" only (never without -f: mxq(1))
     data = "cisco.com\n# c\n\nhp.com\n"
-    res = run("-j", input=data)
+    res = run("-j", "-f", "-", input=data)
     objs = check_json(res)
     assert [(o["domain"], o["line"]) for o in objs] == [
         ("cisco.com", 1), ("hp.com", 4)]
     assert res.rc == 0
-    again = check_json(run("-j", "-f", "-", input=data))
+    f = tmp_path / "list.txt"
+    f.write_text(data, encoding="utf-8")
+    again = check_json(run("-j", "-f", f))
     for o in objs + again:
         o.pop("elapsed_ms")
     assert again == objs
-    short = run("-s", input=data)
+    short = run("-s", "-f", "-", input=data)
     ms = check_short(short, SHORT_DOM)
     assert [m["dom"] for m in ms] == ["cisco.com."] * 6 + ["hp.com."] * 6
-    text = run(input=data)
+    text = run("-f", "-", input=data)
     assert re.findall(r"^\S+", text.out, re.M) == ["cisco.com.", "hp.com."]
 
 

@@ -14,7 +14,6 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "mxq/cli.h"
 #include "mxq/fmt.h"
 #include "mxq/mx.h"
 #include "mxq/status.h"
@@ -260,49 +259,67 @@ model_hostile(void)
 
 /* ---- output helpers ---- */
 
-enum which { TEXT, SHORT, JSON };
-
-/* Write d with the chosen formatter; the caller frees the result. */
-static char *
-render(enum which w, const struct mx_domain *d, int with_domain)
+/* What the command line leaves for a format: nothing else set. */
+static struct fmt_config
+config(enum fmt_format format)
 {
-	struct mxq_opts o;
-	struct fmt_ctx c;
+	struct fmt_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.format = format;
+	cfg.server = SERVER;
+	return cfg;
+}
+
+/* Write d with the printer of cfg->format; the caller frees the result. */
+static char *
+render_cfg(const struct fmt_config *cfg, const struct mx_domain *d)
+{
+	struct fmt f;
+	enum mxq_status st = MXQ_EINTERNAL;
 	char *buf = NULL;
 	size_t len = 0;
 
-	memset(&o, 0, sizeof(o));
-	o.format = w == TEXT ? CLI_FMT_TEXT : w == SHORT ? CLI_FMT_SHORT :
-	    CLI_FMT_JSON;
-	memset(&c, 0, sizeof(c));
-	c.out = open_memstream(&buf, &len);
-	assert_non_null(c.out);
-	c.o = &o;
-	c.server = SERVER;
-	c.with_domain = with_domain;
-	switch (w) {
-	case TEXT:
-		fmt_text_write(&c, d);
+	memset(&f, 0, sizeof(f));
+	f.cfg = *cfg;
+	f.out = open_memstream(&buf, &len);
+	assert_non_null(f.out);
+	switch (cfg->format) {
+	case FMT_TEXT:
+		st = fmt_text_write(&f, d);
 		break;
-	case SHORT:
-		fmt_short_write(&c, d);
+	case FMT_SHORT:
+		st = fmt_short_write(&f, d);
 		break;
-	case JSON:
-		assert_int_equal(fmt_json_write(&c, d), MXQ_OK);
+	case FMT_JSON:
+		st = fmt_json_write(&f, d);
 		break;
 	}
-	assert_false(ferror(c.out));
-	assert_int_equal(fclose(c.out), 0);
+	assert_int_equal(st, MXQ_OK);
+	if (cfg->format == FMT_TEXT)
+		assert_int_equal(f.count, 1);
+	assert_false(ferror(f.out));
+	assert_int_equal(fclose(f.out), 0);
 	assert_non_null(buf);
 	assert_int_equal(strlen(buf), len);
 	return buf;
 }
 
+static char *
+render(enum fmt_format w, const struct mx_domain *d, int with_domain)
+{
+	struct fmt_config cfg = config(w);
+
+	cfg.with_domain = with_domain;
+	return render_cfg(&cfg, d);
+}
+
+/* Compare with want, then free d. */
 static void
-expect_output(enum which w, struct mx_domain *d, int with_domain,
+expect_cfg(const struct fmt_config *cfg, struct mx_domain *d,
     const char *want)
 {
-	char *got = render(w, d, with_domain);
+	char *got = render_cfg(cfg, d);
 
 	if (strcmp(got, want) != 0)
 		print_error("got:\n%s\nexpected:\n%s\n", got, want);
@@ -311,11 +328,33 @@ expect_output(enum which w, struct mx_domain *d, int with_domain,
 	mx_domain_free(d);
 }
 
+static void
+expect_output(enum fmt_format w, struct mx_domain *d, int with_domain,
+    const char *want)
+{
+	struct fmt_config cfg = config(w);
+
+	cfg.with_domain = with_domain;
+	expect_cfg(&cfg, d, want);
+}
+
+/* As mxq -n prints it: the lookup left d unresolved, -n tells fmt. */
+static void
+expect_listed(enum fmt_format w, struct mx_domain *d, int with_domain,
+    const char *want)
+{
+	struct fmt_config cfg = config(w);
+
+	cfg.with_domain = with_domain;
+	cfg.no_resolve = 1;
+	expect_cfg(&cfg, d, want);
+}
+
 /* Parse one NDJSON line: exactly one object and one final newline. */
 static json_t *
-json_of(struct mx_domain *d)
+json_of_cfg(const struct fmt_config *cfg, struct mx_domain *d)
 {
-	char *s = render(JSON, d, 0);
+	char *s = render_cfg(cfg, d);
 	size_t len = strlen(s);
 	json_error_t err;
 	json_t *j;
@@ -330,6 +369,14 @@ json_of(struct mx_domain *d)
 	free(s);
 	mx_domain_free(d);
 	return j;
+}
+
+static json_t *
+json_of(struct mx_domain *d)
+{
+	struct fmt_config cfg = config(FMT_JSON);
+
+	return json_of_cfg(&cfg, d);
 }
 
 static const char *
@@ -389,7 +436,7 @@ static void
 test_text_three_exchanges(void **state)
 {
 	(void)state;
-	expect_output(TEXT, model_three(), 0,
+	expect_output(FMT_TEXT, model_three(), 0,
 	    "example.com.  3 exchanges, 2 preference levels\n"
 	    "  10  mx1.example.com.     192.0.2.1 2001:db8::1\n"
 	    "  10  mx2.example.com.     192.0.2.2\n"
@@ -401,7 +448,7 @@ static void
 test_text_exchange_without_address(void **state)
 {
 	(void)state;
-	expect_output(TEXT, model_dead_backup(), 0,
+	expect_output(FMT_TEXT, model_dead_backup(), 0,
 	    "example.com.  2 exchanges, 2 preference levels\n"
 	    "  10  mx1.example.com.   192.0.2.1\n"
 	    "  20  dead.example.net.  no address: no such host (NXDOMAIN)"
@@ -412,7 +459,7 @@ static void
 test_text_listed(void **state)
 {
 	(void)state;
-	expect_output(TEXT, model_listed(), 0,
+	expect_listed(FMT_TEXT, model_listed(), 0,
 	    "example.com.  2 exchanges, 2 preference levels\n"
 	    "  10  mx1.example.com.\n"
 	    "  20  mx2.example.com.  [backup]\n");
@@ -422,7 +469,7 @@ static void
 test_text_null_mx(void **state)
 {
 	(void)state;
-	expect_output(TEXT, model_null_mx(), 0,
+	expect_output(FMT_TEXT, model_null_mx(), 0,
 	    "example.com.  null MX: accepts no mail (RFC 7505)\n");
 }
 
@@ -430,7 +477,7 @@ static void
 test_text_implicit(void **state)
 {
 	(void)state;
-	expect_output(TEXT, model_implicit(), 0,
+	expect_output(FMT_TEXT, model_implicit(), 0,
 	    "example.com.  no MX records: implicit MX, the domain itself "
 	    "(RFC 5321 5.1)\n"
 	    "   -  example.com.  192.0.2.80\n");
@@ -440,7 +487,7 @@ static void
 test_text_nxdomain(void **state)
 {
 	(void)state;
-	expect_output(TEXT, model_nxdomain(), 0,
+	expect_output(FMT_TEXT, model_nxdomain(), 0,
 	    "nx.example.  no such domain (NXDOMAIN)\n");
 }
 
@@ -448,28 +495,25 @@ static void
 test_text_servfail(void **state)
 {
 	(void)state;
-	expect_output(TEXT, model_servfail(), 0,
+	expect_output(FMT_TEXT, model_servfail(), 0,
 	    "example.com.  lookup failed: server failure (SERVFAIL)\n");
 }
 
 static void
 test_text_blank_line_between_domains(void **state)
 {
-	struct mxq_opts o;
-	struct fmt_ctx c;
+	struct fmt c;
 	struct mx_domain *a = model_nxdomain(), *b = model_null_mx();
 	char *buf = NULL;
 	size_t len = 0;
 
 	(void)state;
-	memset(&o, 0, sizeof(o));
 	memset(&c, 0, sizeof(c));
+	c.cfg = config(FMT_TEXT);
 	c.out = open_memstream(&buf, &len);
 	assert_non_null(c.out);
-	c.o = &o;
-	c.server = SERVER;
-	fmt_text_write(&c, a);
-	fmt_text_write(&c, b);
+	assert_int_equal(fmt_text_write(&c, a), MXQ_OK);
+	assert_int_equal(fmt_text_write(&c, b), MXQ_OK);
 	assert_int_equal(fclose(c.out), 0);
 	assert_string_equal(buf,
 	    "nx.example.  no such domain (NXDOMAIN)\n"
@@ -485,7 +529,7 @@ static void
 test_text_null_mixed(void **state)
 {
 	(void)state;
-	expect_output(TEXT, model_null_mixed(0), 0,
+	expect_output(FMT_TEXT, model_null_mixed(0), 0,
 	    "example.com.  2 exchanges, 2 preference levels\n"
 	    "   0  .               '.' among other MX records (RFC 7505)\n"
 	    "  10  a.example.com.  192.0.2.1\n"
@@ -496,7 +540,7 @@ static void
 test_text_null_mixed_sharing_a_level(void **state)
 {
 	struct mx_domain *d = model_null_mixed(10);
-	char *s = render(TEXT, d, 0);
+	char *s = render(FMT_TEXT, d, 0);
 	char first[128];
 
 	(void)state;
@@ -517,7 +561,7 @@ test_text_duplicates_merged(void **state)
 	addr(d, add(d, 10, "mx.example.com"), "192.0.2.1");
 	d->warn |= MX_DW_DUPLICATE;
 	mx_domain_finish(d);
-	expect_output(TEXT, d, 0,
+	expect_output(FMT_TEXT, d, 0,
 	    "example.com.  1 exchange (duplicate MX records merged)\n"
 	    "  10  mx.example.com.  192.0.2.1\n");
 }
@@ -532,7 +576,7 @@ test_text_no_mx_listed(void **state)
 	d->resolved = 0;
 	mx_domain_finish(d);
 	/* --no-resolve: nobody looked for an address. */
-	expect_output(TEXT, d, 0, "example.com.  no MX records\n");
+	expect_listed(FMT_TEXT, d, 0, "example.com.  no MX records\n");
 }
 
 static void
@@ -548,8 +592,8 @@ test_text_no_mx_no_address(void **state)
 	fam(d, i, 4, MXQ_ENODATA);
 	fam(d, i, 6, MXQ_ENODATA);
 	mx_domain_finish(d);
-	expect_output(TEXT, d, 0, "example.com.  no mail route: no MX records "
-	    "and no address\n"
+	expect_output(FMT_TEXT, d, 0,
+	    "example.com.  no mail route: no MX records and no address\n"
 	    "   -  example.com.  no address: no A or AAAA records\n");
 }
 
@@ -557,7 +601,7 @@ static void
 test_text_hostile_name_escaped(void **state)
 {
 	struct mx_domain *d = model_hostile();
-	char *s = render(TEXT, d, 0);
+	char *s = render(FMT_TEXT, d, 0);
 
 	(void)state;
 	mx_domain_free(d);
@@ -572,7 +616,7 @@ static void
 test_short_three_exchanges(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_three(), 0,
+	expect_output(FMT_SHORT, model_three(), 0,
 	    "10 mx1.example.com. 192.0.2.1\n"
 	    "10 mx1.example.com. 2001:db8::1\n"
 	    "10 mx2.example.com. 192.0.2.2\n"
@@ -584,7 +628,7 @@ static void
 test_short_with_domain(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_three(), 1,
+	expect_output(FMT_SHORT, model_three(), 1,
 	    "example.com. 10 mx1.example.com. 192.0.2.1\n"
 	    "example.com. 10 mx1.example.com. 2001:db8::1\n"
 	    "example.com. 10 mx2.example.com. 192.0.2.2\n"
@@ -596,7 +640,7 @@ static void
 test_short_exchange_without_address(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_dead_backup(), 0,
+	expect_output(FMT_SHORT, model_dead_backup(), 0,
 	    "10 mx1.example.com. 192.0.2.1\n"
 	    "20 dead.example.net. -\n");
 }
@@ -605,7 +649,7 @@ static void
 test_short_listed(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_listed(), 0,
+	expect_listed(FMT_SHORT, model_listed(), 0,
 	    "10 mx1.example.com.\n"
 	    "20 mx2.example.com.\n");
 }
@@ -614,7 +658,7 @@ static void
 test_short_listed_with_domain(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_listed(), 1,
+	expect_listed(FMT_SHORT, model_listed(), 1,
 	    "example.com. 10 mx1.example.com.\n"
 	    "example.com. 20 mx2.example.com.\n");
 }
@@ -623,14 +667,14 @@ static void
 test_short_null_mx_prints_nothing(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_null_mx(), 0, "");
+	expect_output(FMT_SHORT, model_null_mx(), 0, "");
 }
 
 static void
 test_short_implicit(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_implicit(), 0,
+	expect_output(FMT_SHORT, model_implicit(), 0,
 	    "0 example.com. 192.0.2.80\n");
 }
 
@@ -638,21 +682,21 @@ static void
 test_short_nxdomain_prints_nothing(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_nxdomain(), 1, "");
+	expect_output(FMT_SHORT, model_nxdomain(), 1, "");
 }
 
 static void
 test_short_servfail_prints_nothing(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_servfail(), 0, "");
+	expect_output(FMT_SHORT, model_servfail(), 0, "");
 }
 
 static void
 test_short_null_mixed_skipped(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_null_mixed(0), 0,
+	expect_output(FMT_SHORT, model_null_mixed(0), 0,
 	    "10 a.example.com. 192.0.2.1\n"
 	    "20 b.example.com. 192.0.2.2\n");
 }
@@ -661,7 +705,7 @@ static void
 test_short_hostile_name_escaped(void **state)
 {
 	(void)state;
-	expect_output(SHORT, model_hostile(), 0,
+	expect_output(FMT_SHORT, model_hostile(), 0,
 	    "10 " HOSTILE_TEXT " 192.0.2.66\n");
 }
 
@@ -808,10 +852,12 @@ test_json_implicit(void **state)
 static void
 test_json_listed(void **state)
 {
-	json_t *j = json_of(model_listed());
-	json_t *e;
+	struct fmt_config cfg = config(FMT_JSON);
+	json_t *j, *e;
 
 	(void)state;
+	cfg.no_resolve = 1;
+	j = json_of_cfg(&cfg, model_listed());
 	assert_string_equal(jstr(j, "verdict"), "mx-listed");
 	assert_string_equal(jstr(j, "status"), "ok");
 	e = json_array_get(jarr(j, "exchanges"), 0);
@@ -923,7 +969,7 @@ static void
 test_json_hostile_name_escaped(void **state)
 {
 	struct mx_domain *d = model_hostile();
-	char *s = render(JSON, d, 0);
+	char *s = render(FMT_JSON, d, 0);
 	json_t *j, *e;
 
 	(void)state;
@@ -937,6 +983,681 @@ test_json_hostile_name_escaped(void **state)
 	assert_string_equal(jstr(j, "domain"), "ev\\x1bil\\x0a.com");
 	json_decref(j);
 	free(s);
+}
+
+/* ---- the message: one wording for every printer ---- */
+
+/* "." alone at preference pref, flagged as lookup.c flags it. */
+static struct mx_domain *
+model_null_pref(uint16_t pref)
+{
+	struct mx_domain *d = domain("example.com");
+	size_t i;
+
+	i = add(d, pref, ".");
+	d->ex[i].warn |= MX_W_NULLPREF;
+	mx_domain_finish(d);
+	return d;
+}
+
+/* MX records came; every exchange failed temporarily. */
+static struct mx_domain *
+model_unknown_exchanges(void)
+{
+	struct mx_domain *d = domain("example.com");
+	size_t i;
+
+	i = add(d, 20, "b.example.net");
+	fam(d, i, 4, MXQ_ESERVFAIL);
+	fam(d, i, 6, MXQ_ESERVFAIL);
+	i = add(d, 10, "a.example.net");
+	fam(d, i, 4, MXQ_ETIMEOUT);
+	fam(d, i, 6, MXQ_ETIMEOUT);
+	mx_domain_finish(d);
+	return d;
+}
+
+static void
+test_text_null_pref(void **state)
+{
+	(void)state;
+	expect_output(FMT_TEXT, model_null_pref(10), 0,
+	    "example.com.  no mail route: the only MX record is '.' at "
+	    "preference 10, which is no host (a null MX has preference 0, "
+	    "RFC 7505)\n"
+	    "  10  .  '.' is no host: a null MX has preference 0 (RFC 7505)\n");
+}
+
+static void
+test_text_unknown_exchanges(void **state)
+{
+	(void)state;
+	expect_output(FMT_TEXT, model_unknown_exchanges(), 0,
+	    "example.com.  2 exchanges, 2 preference levels; mail route "
+	    "unknown: no exchange has an address (a.example.net.: timed out, "
+	    "and more)\n"
+	    "  10  a.example.net.  lookup failed: timed out\n"
+	    "  20  b.example.net.  lookup failed: server failure (SERVFAIL)"
+	    "  [backup]\n");
+}
+
+/*
+ * d->message is set by mx_domain_finish for every verdict without a
+ * route, and is the words of the text header and of JSON's "message".
+ */
+static void
+expect_one_wording(struct mx_domain *(*model)(void), const char *want)
+{
+	struct mx_domain *d = model();
+	char *text = render(FMT_TEXT, d, 0);
+	char *first;
+	json_t *j;
+
+	if (want != NULL) {
+		assert_non_null(d->message);
+		assert_string_equal(d->message, want);
+	} else {
+		assert_null(d->message);
+	}
+	first = strndup(text, strcspn(text, "\n"));
+	assert_non_null(first);
+	if (want != NULL && strstr(first, want) == NULL)
+		fail_msg("text header \"%s\" lacks \"%s\"", first, want);
+	free(first);
+	free(text);
+	j = json_of(d);
+	if (want != NULL)
+		assert_string_equal(jstr(j, "message"), want);
+	else
+		assert_jnull(j, "message");
+	json_decref(j);
+}
+
+static struct mx_domain *
+model_null_pref_10(void)
+{
+	return model_null_pref(10);
+}
+
+static struct mx_domain *
+model_no_mx_no_address(void)
+{
+	struct mx_domain *d = domain("example.com");
+	size_t i;
+
+	d->status = MXQ_ENODATA;
+	i = add_wire(d, 0, &d->qname);
+	d->implicit = 1;
+	fam(d, i, 4, MXQ_ENODATA);
+	fam(d, i, 6, MXQ_ENODATA);
+	mx_domain_finish(d);
+	return d;
+}
+
+static struct mx_domain *
+model_no_address(void)
+{
+	struct mx_domain *d = domain("example.com");
+	size_t i;
+
+	i = add(d, 10, "gone.example.net");
+	fam(d, i, 4, MXQ_ENXDOMAIN);
+	fam(d, i, 6, MXQ_ENXDOMAIN);
+	mx_domain_finish(d);
+	return d;
+}
+
+static void
+test_message_one_wording(void **state)
+{
+	(void)state;
+	expect_one_wording(model_three, NULL);
+	expect_one_wording(model_implicit, NULL);
+	expect_one_wording(model_listed, NULL);
+	expect_one_wording(model_nxdomain, "no such domain (NXDOMAIN)");
+	expect_one_wording(model_null_mx,
+	    "null MX: accepts no mail (RFC 7505)");
+	expect_one_wording(model_servfail, "server failure (SERVFAIL)");
+	expect_one_wording(model_no_mx_no_address,
+	    "no mail route: no MX records and no address");
+	expect_one_wording(model_no_address,
+	    "no mail route: no exchange has an address");
+	expect_one_wording(model_null_pref_10,
+	    "no mail route: the only MX record is '.' at preference 10, "
+	    "which is no host (a null MX has preference 0, RFC 7505)");
+	expect_one_wording(model_unknown_exchanges,
+	    "mail route unknown: no exchange has an address "
+	    "(a.example.net.: timed out, and more)");
+}
+
+static void
+test_message_from_the_lookup_is_kept(void **state)
+{
+	struct mx_domain *d = domain("example.com");
+	char *text;
+	json_t *j;
+
+	(void)state;
+	/* A failure the lookup could name keeps its words everywhere. */
+	d->status = MXQ_EREFERRAL;
+	d->resolved = 0;
+	assert_int_equal(mx_set_string(&d->message, "referral from "
+	    "192.0.2.53#53 to example.com. (the server does not recurse)"),
+	    MXQ_OK);
+	mx_domain_finish(d);
+	text = render(FMT_TEXT, d, 0);
+	assert_string_equal(text, "example.com.  lookup failed: referral "
+	    "from 192.0.2.53#53 to example.com. (the server does not "
+	    "recurse)\n");
+	free(text);
+	j = json_of(d);
+	assert_string_equal(jstr(j, "message"), "referral from 192.0.2.53#53 "
+	    "to example.com. (the server does not recurse)");
+	assert_string_equal(jstr(j, "status"), "referral");
+	assert_string_equal(jstr(j, "verdict"), "unknown");
+	json_decref(j);
+}
+
+/* ---- short: -n prints MX records, '.' included ---- */
+
+static void
+test_short_listed_null_mx(void **state)
+{
+	(void)state;
+	/* dig +short MX shows "0 ."; so does mxq -s -n. */
+	expect_listed(FMT_SHORT, model_null_mx(), 0, "0 .\n");
+	expect_listed(FMT_SHORT, model_null_mx(), 1, "example.com. 0 .\n");
+	/* Without -n a null MX has no line. */
+	expect_output(FMT_SHORT, model_null_mx(), 1, "");
+}
+
+static void
+test_short_listed_null_mixed(void **state)
+{
+	(void)state;
+	expect_listed(FMT_SHORT, model_null_mixed(0), 0,
+	    "0 .\n"
+	    "10 a.example.com.\n"
+	    "20 b.example.com.\n");
+	expect_listed(FMT_SHORT, model_null_mixed(10), 1,
+	    "example.com. 10 .\n"
+	    "example.com. 10 a.example.com.\n"
+	    "example.com. 20 b.example.com.\n");
+}
+
+static void
+test_short_null_pref(void **state)
+{
+	(void)state;
+	expect_listed(FMT_SHORT, model_null_pref(10), 0, "10 .\n");
+	/* Without -n, never a '.': it is no exchange to show. */
+	expect_output(FMT_SHORT, model_null_pref(10), 0, "");
+	expect_output(FMT_SHORT, model_null_pref(10), 1, "");
+	expect_output(FMT_SHORT, model_null_mixed(20), 1,
+	    "example.com. 10 a.example.com. 192.0.2.1\n"
+	    "example.com. 20 b.example.com. 192.0.2.2\n");
+}
+
+static void
+test_short_no_dot_without_no_resolve(void **state)
+{
+	struct mx_domain *models[4];
+	size_t i;
+
+	(void)state;
+	models[0] = model_null_mx();
+	models[1] = model_null_mixed(0);
+	models[2] = model_null_mixed(30);
+	models[3] = model_null_pref(5);
+	for (i = 0; i < 4; i++) {
+		char *s = render(FMT_SHORT, models[i], 1);
+		char *line, *save = NULL, ex[WIRE_TEXT_MAX];
+
+		/* "DOMAIN PREF EXCHANGE ADDRESS": never "." for EXCHANGE. */
+		for (line = strtok_r(s, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			assert_int_equal(sscanf(line, "%*s %*s %1000s", ex),
+			    1);
+			if (strcmp(ex, ".") == 0)
+				fail_msg("model %zu: \"%s\"", i, line);
+		}
+		free(s);
+		mx_domain_free(models[i]);
+	}
+}
+
+/* ---- text: -v ---- */
+
+static void
+assert_prefix(const char *s, const char *prefix)
+{
+	if (strncmp(s, prefix, strlen(prefix)) != 0)
+		fail_msg("\"%s\" does not start with \"%s\"", s, prefix);
+}
+
+/* The ";; server" line of -v for d (freed), without its leading spaces. */
+static char *
+verbose_line(struct mx_domain *d)
+{
+	struct fmt_config cfg = config(FMT_TEXT);
+	char *s, *line, *nl;
+
+	cfg.verbose = 1;
+	s = render_cfg(&cfg, d);
+	mx_domain_free(d);
+	line = strstr(s, ";; server ");
+	if (line == NULL)
+		fail_msg("no server line in \"%s\"", s);
+	nl = strchr(line, '\n');
+	assert_non_null(nl);
+	line = strndup(line, (size_t)(nl - line));
+	assert_non_null(line);
+	free(s);
+	return line;
+}
+
+static void
+test_text_verbose(void **state)
+{
+	struct fmt_config cfg = config(FMT_TEXT);
+	struct mx_domain *d = model_dead_backup();
+
+	(void)state;
+	cfg.verbose = 1;
+	d->elapsed_ms = 12.4;
+	expect_cfg(&cfg, d,
+	    "example.com.  2 exchanges, 2 preference levels\n"
+	    "  ;; server " SERVER ", rcode NOERROR, flags qr rd ra, "
+	    "MX ttl 3600, 12 ms\n"
+	    "  10  mx1.example.com.  ttl 3600\n"
+	    "        A    192.0.2.1  ttl 300\n"
+	    "  20  dead.example.net.  ttl 3600  [backup]\n"
+	    "        no address: no such host (NXDOMAIN)\n");
+}
+
+static void
+test_text_verbose_server(void **state)
+{
+	struct mx_domain *d;
+	char *line;
+
+	(void)state;
+	/* No server in the model: the configured one. */
+	line = verbose_line(model_three());
+	assert_prefix(line, ";; server " SERVER ", rcode");
+	free(line);
+	/* The server that answered, and the name it was given as. */
+	d = model_three();
+	assert_int_equal(mx_set_string(&d->server, "192.0.2.53#5300"),
+	    MXQ_OK);
+	line = verbose_line(d);
+	assert_prefix(line, ";; server 192.0.2.53#5300, rcode");
+	free(line);
+	d = model_three();
+	assert_int_equal(mx_set_string(&d->server, "::1#53"), MXQ_OK);
+	assert_int_equal(mx_set_string(&d->server_name, "localhost"), MXQ_OK);
+	line = verbose_line(d);
+	assert_prefix(line, ";; server ::1#53 (localhost), rcode");
+	free(line);
+}
+
+static void
+test_text_verbose_notes(void **state)
+{
+	struct mx_domain *d;
+	char *line;
+
+	(void)state;
+	line = verbose_line(model_three());
+	assert_null(strstr(line, "TCP"));
+	assert_null(strstr(line, "EDNS"));
+	free(line);
+	d = model_three();
+	d->notes = MX_NOTE_TCP;
+	line = verbose_line(d);
+	assert_non_null(strstr(line, ", over TCP, "));
+	assert_null(strstr(line, "EDNS"));
+	free(line);
+	d = model_three();
+	d->notes = MX_NOTE_NOEDNS;
+	line = verbose_line(d);
+	assert_non_null(strstr(line,
+	    ", without EDNS (the server rejects it), "));
+	assert_null(strstr(line, "TCP"));
+	free(line);
+	d = model_three();
+	d->notes = MX_NOTE_TCP | MX_NOTE_TRUNCATED | MX_NOTE_NOEDNS;
+	line = verbose_line(d);
+	assert_non_null(strstr(line, "over TCP"));
+	assert_non_null(strstr(line, "truncated"));
+	assert_non_null(strstr(line, "without EDNS (the server rejects it)"));
+	free(line);
+}
+
+/* ---- JSON: server, tcp, edns ---- */
+
+/* Position of key among the members of object o, or -1. */
+static int
+key_index(json_t *o, const char *key)
+{
+	void *it;
+	int i = 0;
+
+	for (it = json_object_iter(o); it != NULL;
+	    it = json_object_iter_next(o, it), i++)
+		if (strcmp(json_object_iter_key(it), key) == 0)
+			return i;
+	return -1;
+}
+
+static void
+test_json_tcp_edns(void **state)
+{
+	struct mx_domain *d;
+	json_t *j;
+	int s;
+
+	(void)state;
+	j = json_of(model_three());
+	assert_true(json_is_false(json_object_get(j, "tcp")));
+	assert_true(json_is_true(json_object_get(j, "edns")));
+	/* Right after "server". */
+	s = key_index(j, "server");
+	assert_true(s >= 0);
+	assert_int_equal(key_index(j, "tcp"), s + 1);
+	assert_int_equal(key_index(j, "edns"), s + 2);
+	json_decref(j);
+	d = model_three();
+	d->notes = MX_NOTE_TCP | MX_NOTE_TRUNCATED | MX_NOTE_NOEDNS;
+	j = json_of(d);
+	assert_true(json_is_true(json_object_get(j, "tcp")));
+	assert_true(json_is_false(json_object_get(j, "edns")));
+	json_decref(j);
+	/* An answer with an error RCODE is an answer. */
+	d = model_servfail();
+	d->notes = MX_NOTE_TCP;
+	j = json_of(d);
+	assert_true(json_is_true(json_object_get(j, "tcp")));
+	assert_true(json_is_true(json_object_get(j, "edns")));
+	json_decref(j);
+}
+
+static void
+test_json_no_reply_tcp_edns_null(void **state)
+{
+	struct mx_domain *d = domain("example.com");
+	json_t *j;
+
+	(void)state;
+	d->status = MXQ_ETIMEOUT;
+	d->rcode = -1;
+	d->resolved = 0;
+	/* What a try over TCP leaves does not make an answer. */
+	d->notes = MX_NOTE_TCP | MX_NOTE_NOEDNS;
+	mx_domain_finish(d);
+	j = json_of(d);
+	assert_jnull(j, "rcode");
+	assert_jnull(j, "tcp");
+	assert_jnull(j, "edns");
+	assert_string_equal(jstr(j, "message"), "timed out");
+	json_decref(j);
+}
+
+static void
+test_json_server(void **state)
+{
+	struct fmt_config cfg = config(FMT_JSON);
+	struct mx_domain *d;
+	json_t *j;
+
+	(void)state;
+	d = model_three();
+	assert_int_equal(mx_set_string(&d->server, "[2001:db8::53]#5300"),
+	    MXQ_OK);
+	assert_int_equal(mx_set_string(&d->server_name, "ns.example"),
+	    MXQ_OK);
+	j = json_of(d);
+	assert_string_equal(jstr(j, "server"), "[2001:db8::53]#5300");
+	json_decref(j);
+	/* Neither the model nor the configuration names one. */
+	cfg.server = NULL;
+	j = json_of_cfg(&cfg, model_three());
+	assert_jnull(j, "server");
+	json_decref(j);
+}
+
+static void
+test_json_null_pref(void **state)
+{
+	json_t *j = json_of(model_null_pref(10));
+	json_t *e, *w;
+
+	(void)state;
+	assert_string_equal(jstr(j, "verdict"), "no-address");
+	assert_string_equal(jstr(j, "status"), "nodata");
+	e = json_array_get(jarr(j, "exchanges"), 0);
+	assert_string_equal(jstr(e, "exchange"), ".");
+	assert_int_equal(jint(e, "preference"), 10);
+	assert_true(json_is_false(json_object_get(e, "backup")));
+	w = jarr(e, "warnings");
+	assert_int_equal(json_array_size(w), 1);
+	assert_string_equal(json_string_value(json_array_get(w, 0)),
+	    "null-mx-preference");
+	json_decref(j);
+}
+
+/* ---- the warnings table ---- */
+
+static void
+check_table(const struct fmt_warning *t, size_t n, unsigned all)
+{
+	unsigned seen = 0;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		assert_true(t[i].bit != 0);
+		/* One bit per row, each once, each a known one. */
+		assert_int_equal(t[i].bit & (t[i].bit - 1), 0);
+		assert_int_equal(seen & t[i].bit, 0);
+		assert_int_equal(t[i].bit & ~all, 0);
+		seen |= t[i].bit;
+		assert_non_null(t[i].token);
+		assert_true(t[i].token[0] != '\0');
+		assert_non_null(t[i].words);
+		for (k = 0; k < i; k++)
+			assert_string_not_equal(t[k].token, t[i].token);
+	}
+	assert_int_equal(seen, all);
+}
+
+static void
+test_warnings_table(void **state)
+{
+	static const struct {
+		unsigned bit;
+		const char *token;
+	} want[] = {
+		{ MX_W_CNAME, "cname" },
+		{ MX_W_IPLITERAL, "ip-literal" },
+		{ MX_W_NULLMIXED, "null-mx-mixed" },
+		{ MX_W_NULLPREF, "null-mx-preference" },
+		{ MX_W_PARTIAL, "partial" },
+		{ MX_W_ADDRLIMIT, "address-limit" },
+	};
+	size_t i, k;
+
+	(void)state;
+	check_table(fmt_exchange_warnings, fmt_nexchange_warnings,
+	    MX_W_CNAME | MX_W_IPLITERAL | MX_W_NULLMIXED | MX_W_NULLPREF |
+	    MX_W_PARTIAL | MX_W_ADDRLIMIT);
+	check_table(fmt_domain_warnings, fmt_ndomain_warnings,
+	    MX_DW_DUPLICATE);
+	assert_string_equal(fmt_domain_warnings[0].token, "duplicate-mx");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		for (k = 0; k < fmt_nexchange_warnings; k++)
+			if (fmt_exchange_warnings[k].bit == want[i].bit)
+				break;
+		assert_true(k < fmt_nexchange_warnings);
+		assert_string_equal(fmt_exchange_warnings[k].token,
+		    want[i].token);
+	}
+}
+
+static void
+test_json_warnings_follow_table(void **state)
+{
+	struct mx_domain *d = domain("example.com");
+	json_t *j, *w;
+	size_t i, k = 0;
+
+	(void)state;
+	i = add(d, 10, "192.0.2.9.");
+	addr(d, i, "192.0.2.9");
+	d->ex[i].warn |= MX_W_CNAME | MX_W_ADDRLIMIT;
+	assert_int_equal(mx_chain_add(&d->ex[i].cname, &d->ex[i].ncname,
+	    "real.example."), MXQ_OK);
+	fam(d, i, 6, MXQ_ETIMEOUT);
+	mx_domain_finish(d);
+	j = json_of(d);
+	w = jarr(json_array_get(jarr(j, "exchanges"), 0), "warnings");
+	assert_int_equal(json_array_size(w), 4);
+	/* Every token once, in the table's order. */
+	for (i = 0; i < fmt_nexchange_warnings; i++) {
+		unsigned bit = fmt_exchange_warnings[i].bit;
+
+		if (!(bit & (MX_W_CNAME | MX_W_IPLITERAL | MX_W_PARTIAL |
+		    MX_W_ADDRLIMIT)))
+			continue;
+		assert_string_equal(json_string_value(json_array_get(w, k)),
+		    fmt_exchange_warnings[i].token);
+		k++;
+	}
+	assert_int_equal(k, 4);
+	json_decref(j);
+}
+
+/* ---- fmt_write ---- */
+
+static char *
+write_all(const struct fmt_config *cfg, const struct mx_domain *d,
+    enum mxq_status *st)
+{
+	struct fmt f;
+	char *buf = NULL;
+	size_t len = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.cfg = *cfg;
+	f.out = open_memstream(&buf, &len);
+	assert_non_null(f.out);
+	*st = fmt_write(&f, d);
+	assert_int_equal(fclose(f.out), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+static void
+test_write_dispatches(void **state)
+{
+	static const enum fmt_format formats[] = {
+		FMT_TEXT, FMT_SHORT, FMT_JSON
+	};
+	struct mx_domain *d = model_three();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		struct fmt_config cfg = config(formats[i]);
+		enum mxq_status st;
+		char *direct = render_cfg(&cfg, d);
+		char *got = write_all(&cfg, d, &st);
+
+		assert_int_equal(st, MXQ_OK);
+		assert_string_equal(got, direct);
+		free(got);
+		free(direct);
+	}
+	mx_domain_free(d);
+}
+
+static void
+test_write_invalid(void **state)
+{
+	struct fmt_config cfg;
+	struct mx_domain *d = mx_domain_new("a b", 3, 0);
+	enum mxq_status st;
+	char *s;
+	json_t *j;
+
+	(void)state;
+	assert_non_null(d);
+	d->status = MXQ_EINVAL;
+	assert_int_equal(mx_set_string(&d->message, "white space"), MXQ_OK);
+	mx_domain_finish(d);
+	/* Text and --short say nothing of it on stdout (stderr does). */
+	cfg = config(FMT_TEXT);
+	s = write_all(&cfg, d, &st);
+	assert_int_equal(st, MXQ_OK);
+	assert_string_equal(s, "");
+	free(s);
+	cfg = config(FMT_SHORT);
+	s = write_all(&cfg, d, &st);
+	assert_int_equal(st, MXQ_OK);
+	assert_string_equal(s, "");
+	free(s);
+	/* --json keeps its place with an object. */
+	cfg = config(FMT_JSON);
+	s = write_all(&cfg, d, &st);
+	assert_int_equal(st, MXQ_OK);
+	j = json_loads(s, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(jstr(j, "verdict"), "invalid");
+	assert_string_equal(jstr(j, "status"), "invalid");
+	assert_string_equal(jstr(j, "message"), "white space");
+	assert_jnull(j, "query");
+	json_decref(j);
+	free(s);
+	mx_domain_free(d);
+}
+
+static void
+test_write_error(void **state)
+{
+	static const enum fmt_format formats[] = {
+		FMT_TEXT, FMT_SHORT, FMT_JSON
+	};
+	struct mx_domain *d = model_three();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		struct fmt f;
+
+		memset(&f, 0, sizeof(f));
+		f.cfg = config(formats[i]);
+		/* A stream that cannot be written. */
+		f.out = fopen("/dev/null", "r");
+		assert_non_null(f.out);
+		assert_int_equal(fmt_write(&f, d), MXQ_EIO);
+		assert_true(ferror(f.out));
+		fclose(f.out);
+		/* Each printer says so itself, too. */
+		f.out = fopen("/dev/null", "r");
+		assert_non_null(f.out);
+		switch (formats[i]) {
+		case FMT_TEXT:
+			assert_int_equal(fmt_text_write(&f, d), MXQ_EIO);
+			break;
+		case FMT_SHORT:
+			assert_int_equal(fmt_short_write(&f, d), MXQ_EIO);
+			break;
+		case FMT_JSON:
+			assert_int_equal(fmt_json_write(&f, d), MXQ_EIO);
+			break;
+		}
+		fclose(f.out);
+	}
+	mx_domain_free(d);
 }
 
 int
@@ -981,6 +1702,26 @@ main(void)
 		cmocka_unit_test(test_json_null_mixed),
 		cmocka_unit_test(test_json_domain_warnings),
 		cmocka_unit_test(test_json_hostile_name_escaped),
+		cmocka_unit_test(test_text_null_pref),
+		cmocka_unit_test(test_text_unknown_exchanges),
+		cmocka_unit_test(test_message_one_wording),
+		cmocka_unit_test(test_message_from_the_lookup_is_kept),
+		cmocka_unit_test(test_short_listed_null_mx),
+		cmocka_unit_test(test_short_listed_null_mixed),
+		cmocka_unit_test(test_short_null_pref),
+		cmocka_unit_test(test_short_no_dot_without_no_resolve),
+		cmocka_unit_test(test_text_verbose),
+		cmocka_unit_test(test_text_verbose_server),
+		cmocka_unit_test(test_text_verbose_notes),
+		cmocka_unit_test(test_json_tcp_edns),
+		cmocka_unit_test(test_json_no_reply_tcp_edns_null),
+		cmocka_unit_test(test_json_server),
+		cmocka_unit_test(test_json_null_pref),
+		cmocka_unit_test(test_warnings_table),
+		cmocka_unit_test(test_json_warnings_follow_table),
+		cmocka_unit_test(test_write_dispatches),
+		cmocka_unit_test(test_write_invalid),
+		cmocka_unit_test(test_write_error),
 	};
 
 	return cmocka_run_group_tests_name("fmt", tests, NULL, NULL);

@@ -331,13 +331,31 @@ temp_input(const char *content, size_t len)
 	return in;
 }
 
+/*
+ * input_next, reading (input_read) whenever it says that no whole line
+ * is there yet, as mxq does when poll says the input is readable.
+ */
+static int
+next(struct input *in, const char **text, size_t *len, size_t *line)
+{
+	int rc, reads = 0;
+
+	while ((rc = input_next(in, text, len, line)) == 2) {
+		/* Every read brings bytes or the end: no endless loop. */
+		assert_true(++reads < 1000);
+		if (input_read(in) < 0)
+			return input_next(in, text, len, line);
+	}
+	return rc;
+}
+
 static void
 expect_line(struct input *in, const char *want, size_t want_line)
 {
 	const char *text = NULL;
 	size_t len = 0, line = 0;
 
-	assert_int_equal(input_next(in, &text, &len, &line), 1);
+	assert_int_equal(next(in, &text, &len, &line), 1);
 	assert_non_null(text);
 	assert_int_equal(len, strlen(want));
 	assert_memory_equal(text, want, len);
@@ -351,7 +369,7 @@ expect_long_line(struct input *in, char first, size_t want_line)
 	const char *text = NULL;
 	size_t len = 0, line = 0, i;
 
-	assert_int_equal(input_next(in, &text, &len, &line), 1);
+	assert_int_equal(next(in, &text, &len, &line), 1);
 	assert_int_equal(len, (size_t)-1);
 	assert_non_null(text);
 	assert_int_equal(strlen(text), INPUT_LINE_MAX);
@@ -366,7 +384,10 @@ expect_end(struct input *in)
 	const char *text;
 	size_t len, line;
 
+	assert_int_equal(next(in, &text, &len, &line), 0);
+	/* The end stays the end, read or not. */
 	assert_int_equal(input_next(in, &text, &len, &line), 0);
+	assert_int_equal(input_read(in), 0);
 	assert_int_equal(input_next(in, &text, &len, &line), 0);
 }
 
@@ -436,7 +457,7 @@ test_file_line_length_limit(void **state)
 	memcpy(content + 2 * INPUT_LINE_MAX + 2, "\nx.y", 4);
 	in = temp_input(content, n);
 	free(content);
-	assert_int_equal(input_next(in, &text, &len, &line), 1);
+	assert_int_equal(next(in, &text, &len, &line), 1);
 	assert_int_equal(len, INPUT_LINE_MAX);
 	assert_int_equal(line, 1);
 	expect_long_line(in, 'b', 2);
@@ -521,6 +542,223 @@ test_stdin_not_closed(void **state)
 	input_close(NULL);
 }
 
+/* ---- '@': only an unescaped one splits user@domain ---- */
+
+static void
+test_escaped_at_is_part_of_a_label(void **state)
+{
+	struct mx_domain *d;
+
+	(void)state;
+	/* "a\@b.example": one label "a@b", not the address of user a. */
+	d = dom("a\\@b.example");
+	assert_int_equal(d->status, MXQ_OK);
+	assert_string_equal(d->qtext, "a\\@b.example.");
+	assert_int_equal(d->qname.len, 1 + 3 + 1 + 7 + 1);
+	assert_memory_equal(d->qname.data, "\3a@b\7example", 13);
+	/* Shown as given, its backslash doubled (esc.h). */
+	assert_string_equal(d->input, "a\\\\@b.example");
+	mx_domain_free(d);
+	/* A label of '@' alone, and one that ends with it. */
+	expect_valid("\\@.example", "\\@.example.");
+	expect_valid("b\\@.example", "b\\@.example.");
+}
+
+static void
+test_decimal_escape_of_at_stays_in_label(void **state)
+{
+	struct mx_domain *d;
+
+	(void)state;
+	/* \064 is '@' too, and no separator either. */
+	d = dom("a\\064b.example");
+	assert_int_equal(d->status, MXQ_OK);
+	assert_string_equal(d->qtext, "a\\@b.example.");
+	assert_memory_equal(d->qname.data, "\3a@b\7example", 13);
+	mx_domain_free(d);
+	expect_valid("\\064.example", "\\@.example.");
+	/* The digits of \064 are no part of anything else. */
+	expect_valid("x\\0641.example", "x\\@1.example.");
+}
+
+static void
+test_unescaped_at_splits(void **state)
+{
+	(void)state;
+	/* The unescaped '@' splits; an escaped one stays in its label. */
+	expect_valid("user@a\\@b.example", "a\\@b.example.");
+	expect_valid("user@a\\064b.example", "a\\@b.example.");
+	expect_valid("a\\@b@example.com", "example.com.");
+	/* "\\" is an escaped backslash: the '@' after it is unescaped. */
+	expect_valid("a\\\\@example.com", "example.com.");
+	/* Two unescaped '@' are still malformed, escaped ones aside. */
+	expect_invalid("a\\@b@c@example.com", NULL);
+	expect_invalid("a\\@b@", NULL);
+	expect_invalid("@a\\@b.example", NULL);
+}
+
+/* ---- input_read and input_next: reading is the caller's ---- */
+
+static void
+test_next_never_reads(void **state)
+{
+	struct input *in;
+	const char *text;
+	size_t len, line;
+
+	(void)state;
+	in = temp_input("a.example\nb.example\n", 20);
+	/* Nothing read yet: no line, however often asked. */
+	assert_int_equal(input_next(in, &text, &len, &line), 2);
+	assert_int_equal(input_next(in, &text, &len, &line), 2);
+	assert_int_equal(input_read(in), 1);
+	assert_int_equal(input_next(in, &text, &len, &line), 1);
+	assert_int_equal(len, 9);
+	assert_memory_equal(text, "a.example", 9);
+	assert_int_equal(line, 1);
+	assert_int_equal(input_next(in, &text, &len, &line), 1);
+	assert_memory_equal(text, "b.example", 9);
+	assert_int_equal(line, 2);
+	/* What was read is used up; the end is not known yet. */
+	assert_int_equal(input_next(in, &text, &len, &line), 2);
+	assert_int_equal(input_read(in), 0);
+	assert_int_equal(input_next(in, &text, &len, &line), 0);
+	input_close(in);
+}
+
+/* An input on the read end of a new pipe; *wfd gets the write end. */
+static struct input *
+pipe_input(int *wfd)
+{
+	struct input *in = NULL;
+	char path[32];
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+	assert_int_equal(input_open(path, &in), MXQ_OK);
+	close(fds[0]);
+	*wfd = fds[1];
+	return in;
+}
+
+static void
+put(int fd, const char *s, size_t n)
+{
+	assert_int_equal(write(fd, s, n), (ssize_t)n);
+}
+
+static void
+test_pipe_half_lines(void **state)
+{
+	struct input *in;
+	const char *text;
+	size_t len, line;
+	int w;
+
+	(void)state;
+	in = pipe_input(&w);
+	/* A pipe has no line count. */
+	assert_int_equal(input_count(in), 0);
+	put(w, "a.example\nb.exa", 15);
+	assert_int_equal(input_read(in), 1);
+	assert_int_equal(input_next(in, &text, &len, &line), 1);
+	assert_int_equal(len, 9);
+	assert_memory_equal(text, "a.example", 9);
+	/* Half a line is no line. */
+	assert_int_equal(input_next(in, &text, &len, &line), 2);
+	put(w, "mple\r\n# c\n\nc.example", 20);
+	assert_int_equal(input_read(in), 1);
+	assert_int_equal(input_next(in, &text, &len, &line), 1);
+	assert_int_equal(len, 9);
+	assert_memory_equal(text, "b.example", 9);
+	assert_int_equal(line, 2);
+	/* The comment and the blank line are skipped; c.example waits. */
+	assert_int_equal(input_next(in, &text, &len, &line), 2);
+	close(w);
+	assert_int_equal(input_read(in), 0);
+	/* At the end, a last line without its newline is a line. */
+	assert_int_equal(input_next(in, &text, &len, &line), 1);
+	assert_int_equal(len, 9);
+	assert_memory_equal(text, "c.example", 9);
+	assert_int_equal(line, 5);
+	assert_int_equal(input_next(in, &text, &len, &line), 0);
+	input_close(in);
+}
+
+static void
+test_pipe_long_line_in_pieces(void **state)
+{
+	struct input *in;
+	const char *text;
+	char *chunk;
+	size_t len, line, i, piece = INPUT_LINE_MAX / 2 + 100;
+	int w;
+
+	(void)state;
+	chunk = malloc(piece);
+	assert_non_null(chunk);
+	memset(chunk, 'a', piece);
+	in = pipe_input(&w);
+	/* Three pieces of one line: more than INPUT_LINE_MAX in all. */
+	for (i = 0; i < 3; i++) {
+		put(w, chunk, piece);
+		assert_int_equal(input_read(in), 1);
+		assert_int_equal(input_next(in, &text, &len, &line), 2);
+	}
+	free(chunk);
+	put(w, "aaa\nx.y\n", 8);
+	assert_int_equal(input_read(in), 1);
+	assert_int_equal(input_next(in, &text, &len, &line), 1);
+	assert_int_equal(len, (size_t)-1);
+	assert_int_equal(line, 1);
+	assert_int_equal(strlen(text), INPUT_LINE_MAX);
+	assert_int_equal(text[0], 'a');
+	assert_int_equal(text[INPUT_LINE_MAX - 1], 'a');
+	assert_int_equal(input_next(in, &text, &len, &line), 1);
+	assert_int_equal(len, 3);
+	assert_memory_equal(text, "x.y", 3);
+	assert_int_equal(line, 2);
+	close(w);
+	assert_int_equal(input_next(in, &text, &len, &line), 2);
+	assert_int_equal(input_read(in), 0);
+	assert_int_equal(input_next(in, &text, &len, &line), 0);
+	input_close(in);
+}
+
+static void
+test_next_after_read_error(void **state)
+{
+	char dir[] = "/tmp/mxq-test-dir-XXXXXX";
+	struct input *in = NULL;
+	const char *text;
+	size_t len, line;
+	enum mxq_status st;
+	int rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	st = input_open(dir, &in);
+	rmdir(dir);
+	/* Refusing a directory at once would do too. */
+	if (st == MXQ_EUSAGE)
+		skip();
+	assert_int_equal(st, MXQ_OK);
+	/* read(2) of a directory fails (EISDIR): reported, -1. */
+	rc = input_read(in);
+	if (rc != -1)
+		input_close(in);
+	assert_int_equal(rc, -1);
+	/*
+	 * input.h: input_next returns "-1 after a read error".  Not 2,
+	 * which asks for another input_read: mxq would loop on the
+	 * error for ever.
+	 */
+	rc = input_next(in, &text, &len, &line);
+	input_close(in);
+	assert_int_equal(rc, -1);
+}
+
 int
 main(void)
 {
@@ -549,6 +787,13 @@ main(void)
 		cmocka_unit_test(test_count_lines),
 		cmocka_unit_test(test_count_last_line_without_newline),
 		cmocka_unit_test(test_stdin_not_closed),
+		cmocka_unit_test(test_escaped_at_is_part_of_a_label),
+		cmocka_unit_test(test_decimal_escape_of_at_stays_in_label),
+		cmocka_unit_test(test_unescaped_at_splits),
+		cmocka_unit_test(test_next_never_reads),
+		cmocka_unit_test(test_pipe_half_lines),
+		cmocka_unit_test(test_pipe_long_line_in_pieces),
+		cmocka_unit_test(test_next_after_read_error),
 	};
 
 	return cmocka_run_group_tests_name("input", tests, NULL, NULL);

@@ -144,6 +144,14 @@ test_domain_new_defaults(void **state)
 	assert_int_equal(d->status, MXQ_OK);
 	assert_int_equal(d->nex, 0);
 	assert_null(d->qtext);
+	assert_null(d->message);
+	assert_null(d->server);
+	assert_null(d->server_name);
+	assert_int_equal(d->notes, 0);
+	/* What a domain owns goes with it. */
+	assert_int_equal(mx_set_string(&d->server, "192.0.2.53#53"), MXQ_OK);
+	assert_int_equal(mx_set_string(&d->server_name, "ns.example"),
+	    MXQ_OK);
 	mx_domain_free(d);
 	mx_domain_free(NULL);
 }
@@ -829,7 +837,7 @@ test_verdict_finish_sorts(void **state)
 	mx_domain_free(d);
 }
 
-/* Verdict -> outcome -> exit code, as in DESIGN.md's table. */
+/* Verdict -> outcome -> exit code, as in mxq(1), EXIT STATUS. */
 static void
 test_verdict_exit_codes(void **state)
 {
@@ -959,9 +967,16 @@ static void
 test_backup_never_for_implicit(void **state)
 {
 	struct mx_domain *d = implicit_domain();
+	size_t i;
 
 	(void)state;
 	assert_false(mx_is_backup(d, 0));
+	/* One entry is one level: no backup even without the implicit rule.
+	 * A second level makes the rule the only reason for "no backup". */
+	add(d, 10, "other.example");
+	mx_sort(d);
+	for (i = 0; i < d->nex; i++)
+		assert_false(mx_is_backup(d, i));
 	mx_domain_free(d);
 }
 
@@ -1015,6 +1030,266 @@ test_backup_skips_null_mx_highest(void **state)
 	assert_false(dot);
 	assert_false(a);
 	assert_true(b);
+}
+
+/* ---- mx_is_dot and MX_W_NULLPREF ---- */
+
+static void
+assert_prefix(const char *s, const char *prefix)
+{
+	assert_non_null(s);
+	if (strncmp(s, prefix, strlen(prefix)) != 0)
+		fail_msg("\"%s\" does not start with \"%s\"", s, prefix);
+}
+
+static void
+test_is_dot(void **state)
+{
+	struct mx_domain *d = domain("example.com.");
+	size_t nullmx, mixed, pref, host, warned;
+
+	(void)state;
+	nullmx = add(d, 0, ".");
+	mixed = add(d, 0, ".");
+	d->ex[mixed].warn |= MX_W_NULLMIXED;
+	pref = add(d, 10, ".");
+	d->ex[pref].warn |= MX_W_NULLPREF;
+	host = add(d, 10, "mx.example");
+	warned = add(d, 20, "192.0.2.1.");
+	d->ex[warned].warn |= MX_W_CNAME | MX_W_PARTIAL | MX_W_ADDRLIMIT;
+	/* A null MX is a verdict, not a '.' among exchanges. */
+	assert_false(mx_is_dot(&d->ex[nullmx]));
+	assert_true(mx_is_dot(&d->ex[mixed]));
+	assert_true(mx_is_dot(&d->ex[pref]));
+	assert_false(mx_is_dot(&d->ex[host]));
+	assert_false(mx_is_dot(&d->ex[warned]));
+	mx_domain_free(d);
+}
+
+/* "." alone at preference pref, flagged as lookup.c flags it. */
+static struct mx_domain *
+null_pref_domain(uint16_t pref, int resolved)
+{
+	struct mx_domain *d = domain("example.com.");
+	size_t i = add(d, pref, ".");
+
+	d->ex[i].warn |= MX_W_NULLPREF;
+	d->resolved = resolved;
+	mx_domain_finish(d);
+	return d;
+}
+
+static void
+test_verdict_null_pref(void **state)
+{
+	struct mx_domain *d;
+	int resolved;
+
+	(void)state;
+	for (resolved = 0; resolved < 2; resolved++) {
+		d = null_pref_domain(10, resolved);
+		/* No host to send to, whether -n or not. */
+		assert_int_equal(d->verdict, MX_V_NOADDR);
+		assert_string_equal(mx_verdict_name(d->verdict),
+		    "no-address");
+		assert_int_equal(mx_domain_outcome(d), MXQ_ENODATA);
+		assert_int_equal(status_exit_code(mx_domain_outcome(d)),
+		    MXQ_EXIT_NOROUTE);
+		assert_int_equal(d->ex[0].status, MXQ_ENODATA);
+		assert_non_null(d->message);
+		assert_string_equal(d->message, "no mail route: the only MX "
+		    "record is '.' at preference 10, which is no host (a "
+		    "null MX has preference 0, RFC 7505)");
+		/* '.' is no exchange: no level, no backup. */
+		assert_int_equal(mx_pref_levels(d), 0);
+		assert_false(mx_is_backup(d, 0));
+		mx_domain_free(d);
+	}
+	d = null_pref_domain(65535, 1);
+	assert_int_equal(d->verdict, MX_V_NOADDR);
+	assert_prefix(d->message, "no mail route: the only MX record is '.' "
+	    "at preference 65535, ");
+	mx_domain_free(d);
+}
+
+/* ---- the message of a verdict ---- */
+
+static void
+test_message_route_none(void **state)
+{
+	struct mx_domain *d;
+	size_t i;
+
+	(void)state;
+	d = domain("example.com.");
+	i = add(d, 10, "a.example");
+	fam(d, i, 4, MXQ_OK);
+	addr(d, i, "192.0.2.1");
+	mx_domain_finish(d);
+	assert_int_equal(d->verdict, MX_V_ROUTE);
+	assert_null(d->message);
+	mx_domain_free(d);
+	d = implicit_domain();
+	fam(d, 0, 4, MXQ_OK);
+	addr(d, 0, "192.0.2.80");
+	mx_domain_finish(d);
+	assert_int_equal(d->verdict, MX_V_IMPLICIT);
+	assert_null(d->message);
+	mx_domain_free(d);
+	d = domain("example.com.");
+	add(d, 10, "a.example");
+	d->resolved = 0;
+	mx_domain_finish(d);
+	assert_int_equal(d->verdict, MX_V_LISTED);
+	assert_null(d->message);
+	mx_domain_free(d);
+}
+
+static void
+expect_message(struct mx_domain *d, enum mx_verdict v, const char *want)
+{
+	mx_domain_finish(d);
+	assert_int_equal(d->verdict, v);
+	if (d->message == NULL)
+		fail_msg("verdict %s: no message", mx_verdict_name(v));
+	assert_string_equal(d->message, want);
+	mx_domain_free(d);
+}
+
+static void
+test_message_every_verdict_without_route(void **state)
+{
+	struct mx_domain *d;
+
+	(void)state;
+	d = domain("example.com.");
+	both(d, add(d, 10, "gone.example"), MXQ_ENXDOMAIN);
+	expect_message(d, MX_V_NOADDR,
+	    "no mail route: no exchange has an address");
+
+	d = domain("example.com.");
+	add(d, 0, ".");
+	d->nullmx = 1;
+	d->resolved = 0;
+	expect_message(d, MX_V_NULLMX, "null MX: accepts no mail (RFC 7505)");
+
+	d = implicit_domain();
+	both(d, 0, MXQ_ENODATA);
+	expect_message(d, MX_V_NOMAIL,
+	    "no mail route: no MX records and no address");
+
+	/* -n: nobody looked for an address. */
+	d = domain("example.com.");
+	d->status = MXQ_ENODATA;
+	d->resolved = 0;
+	expect_message(d, MX_V_NOMAIL, "no MX records");
+
+	d = domain("nx.example.");
+	d->status = MXQ_ENXDOMAIN;
+	d->rcode = WIRE_RCODE_NXDOMAIN;
+	d->resolved = 0;
+	expect_message(d, MX_V_NXDOMAIN, "no such domain (NXDOMAIN)");
+
+	d = domain("broken.example.");
+	d->status = MXQ_ESERVFAIL;
+	d->rcode = WIRE_RCODE_SERVFAIL;
+	d->resolved = 0;
+	expect_message(d, MX_V_UNKNOWN, status_message(MXQ_ESERVFAIL));
+
+	d = domain("slow.example.");
+	d->status = MXQ_ETIMEOUT;
+	d->rcode = -1;
+	d->resolved = 0;
+	expect_message(d, MX_V_UNKNOWN, "timed out");
+
+	d = mx_domain_new("a b", 3, 0);
+	assert_non_null(d);
+	d->status = MXQ_EINVAL;
+	expect_message(d, MX_V_INVALID, "invalid domain name");
+
+	/* The implicit MX is the domain: its own failure, in its words. */
+	d = implicit_domain();
+	fam(d, 0, 4, MXQ_ENODATA);
+	fam(d, 0, 6, MXQ_ETIMEOUT);
+	expect_message(d, MX_V_UNKNOWN, "timed out");
+	d = implicit_domain();
+	fam(d, 0, 4, MXQ_EREFUSED);
+	fam(d, 0, 6, MXQ_ENODATA);
+	assert_int_equal(mx_set_string(&d->ex[0].fam4.message,
+	    "192.0.2.53#53 refused the A query"), MXQ_OK);
+	expect_message(d, MX_V_UNKNOWN, "192.0.2.53#53 refused the A query");
+}
+
+static void
+test_message_from_lookup_kept(void **state)
+{
+	struct mx_domain *d;
+
+	(void)state;
+	d = domain("example.com.");
+	d->status = MXQ_EREFERRAL;
+	d->resolved = 0;
+	assert_int_equal(mx_set_string(&d->message, "referral to "
+	    "example.com. from 192.0.2.53#53"), MXQ_OK);
+	expect_message(d, MX_V_UNKNOWN,
+	    "referral to example.com. from 192.0.2.53#53");
+	d = mx_domain_new("a b", 3, 0);
+	assert_non_null(d);
+	d->status = MXQ_EINVAL;
+	assert_int_equal(mx_set_string(&d->message, "white space"), MXQ_OK);
+	expect_message(d, MX_V_INVALID, "white space");
+}
+
+static void
+test_message_exchanges_failed(void **state)
+{
+	struct mx_domain *d;
+	size_t a, b;
+
+	(void)state;
+	/*
+	 * The MX records came, every exchange failed temporarily: the
+	 * route is unknown, and the first failure (in sorted order) says
+	 * why.
+	 */
+	d = domain("example.com.");
+	b = add(d, 20, "b.example");
+	a = add(d, 10, "a.example");
+	both(d, b, MXQ_ETIMEOUT);
+	both(d, a, MXQ_ESERVFAIL);
+	mx_domain_finish(d);
+	assert_int_equal(d->verdict, MX_V_UNKNOWN);
+	assert_int_equal(mx_domain_outcome(d), MXQ_ESERVFAIL);
+	assert_non_null(d->message);
+	assert_prefix(d->message, "mail route unknown: no exchange has an "
+	    "address (a.example.: server failure (SERVFAIL)");
+	mx_domain_free(d);
+
+	/* One exchange: its reason alone. */
+	d = domain("example.com.");
+	both(d, add(d, 10, "slow.example"), MXQ_ETIMEOUT);
+	expect_message(d, MX_V_UNKNOWN, "mail route unknown: no exchange "
+	    "has an address (slow.example.: timed out)");
+
+	/* A definitive answer is no failure: the timeout is named. */
+	d = domain("example.com.");
+	a = add(d, 10, "gone.example");
+	b = add(d, 20, "slow.example");
+	both(d, a, MXQ_ENXDOMAIN);
+	fam(d, b, 4, MXQ_ETIMEOUT);
+	fam(d, b, 6, MXQ_ENODATA);
+	expect_message(d, MX_V_UNKNOWN, "mail route unknown: no exchange "
+	    "has an address (slow.example.: timed out)");
+
+	/* The detail the lookup left is the reason. */
+	d = domain("example.com.");
+	a = add(d, 10, "lame.example");
+	both(d, a, MXQ_ELAME);
+	assert_int_equal(mx_set_string(&d->ex[a].fam4.message,
+	    "192.0.2.53#53 answered NXDOMAIN without authority"), MXQ_OK);
+	expect_message(d, MX_V_UNKNOWN, "mail route unknown: no exchange "
+	    "has an address (lame.example.: 192.0.2.53#53 answered "
+	    "NXDOMAIN without authority)");
 }
 
 static void
@@ -1082,6 +1357,12 @@ main(void)
 		cmocka_unit_test(test_backup_never_for_implicit),
 		cmocka_unit_test(test_backup_skips_null_mx_lowest),
 		cmocka_unit_test(test_backup_skips_null_mx_highest),
+		cmocka_unit_test(test_is_dot),
+		cmocka_unit_test(test_verdict_null_pref),
+		cmocka_unit_test(test_message_route_none),
+		cmocka_unit_test(test_message_every_verdict_without_route),
+		cmocka_unit_test(test_message_from_lookup_kept),
+		cmocka_unit_test(test_message_exchanges_failed),
 		cmocka_unit_test(test_addr_text),
 	};
 

@@ -13,7 +13,7 @@
 
 /*
  * Every status, in enum order, with the exit code it stands for
- * (DESIGN.md, exit status table) and whether it means "ask again later".
+ * (mxq(1), EXIT STATUS) and whether it means "ask again later".
  */
 static const struct {
 	enum mxq_status st;
@@ -27,6 +27,8 @@ static const struct {
 	{ MXQ_ESERVFAIL, 3, 1 },
 	{ MXQ_EREFUSED, 3, 1 },
 	{ MXQ_ERCODE, 3, 1 },
+	{ MXQ_EREFERRAL, 3, 1 },
+	{ MXQ_ELAME, 3, 1 },
 	{ MXQ_EMALFORMED, 3, 1 },
 	{ MXQ_EUNREACH, 3, 1 },
 	{ MXQ_ELIMIT, 3, 1 },
@@ -153,7 +155,7 @@ static void
 test_names_of_dns_statuses(void **state)
 {
 	(void)state;
-	/* The per-exchange tokens of DESIGN.md, as they appear in JSON. */
+	/* The status tokens of mxq(1), JSON FIELDS, as they appear in JSON. */
 	assert_string_equal(status_name(MXQ_OK), "ok");
 	assert_string_equal(status_name(MXQ_ENXDOMAIN), "nxdomain");
 	assert_string_equal(status_name(MXQ_ENODATA), "nodata");
@@ -161,6 +163,8 @@ test_names_of_dns_statuses(void **state)
 	assert_string_equal(status_name(MXQ_ESERVFAIL), "servfail");
 	assert_string_equal(status_name(MXQ_EREFUSED), "refused");
 	assert_string_equal(status_name(MXQ_EMALFORMED), "malformed");
+	assert_string_equal(status_name(MXQ_EREFERRAL), "referral");
+	assert_string_equal(status_name(MXQ_ELAME), "lame");
 }
 
 static void

@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -696,6 +698,234 @@ test_is_root(void **state)
 	assert_false(wire_name_is_root(&a));
 }
 
+/* ---- wire_name_same_bytes ---- */
+
+static void
+test_same_bytes(void **state)
+{
+	struct wire_name a = name("Mail.Example.com");
+	struct wire_name b = name("mail.example.com.");
+	struct wire_name c = name("Mail.Example.com.");
+	struct wire_name d = name("ab.c");
+	struct wire_name e = name("a.bc");
+	struct wire_name r1 = raw_name("", 1), r2 = raw_name("", 1);
+
+	(void)state;
+	/* The same name in another case: equal, not the same bytes. */
+	assert_true(wire_name_equal(&a, &b));
+	assert_false(wire_name_same_bytes(&a, &b));
+	assert_false(wire_name_same_bytes(&b, &a));
+	assert_true(wire_name_same_bytes(&a, &c));
+	assert_true(wire_name_same_bytes(&a, &a));
+	assert_true(wire_name_same_bytes(&r1, &r2));
+	assert_false(wire_name_same_bytes(&a, &r1));
+	/* Same octets after the first, other label boundaries. */
+	assert_false(wire_name_same_bytes(&d, &e));
+}
+
+static void
+test_same_bytes_ignores_bytes_past_len(void **state)
+{
+	struct wire_name a = name("example.com");
+	struct wire_name b = name("example.com");
+
+	(void)state;
+	/* Only the len octets of a name count, not what follows. */
+	a.data[a.len] = 'x';
+	b.data[b.len] = 'y';
+	assert_true(wire_name_same_bytes(&a, &b));
+}
+
+/* ---- wire_name_is_under ---- */
+
+static int
+under(const char *child, const char *parent)
+{
+	struct wire_name c, p;
+
+	c = strcmp(child, ".") == 0 ? raw_name("", 1) : name(child);
+	p = strcmp(parent, ".") == 0 ? raw_name("", 1) : name(parent);
+	return wire_name_is_under(&c, &p);
+}
+
+static void
+test_is_under(void **state)
+{
+	(void)state;
+	assert_true(under("a.example.", "example."));
+	assert_true(under("mx1.mail.example.com", "example.com"));
+	assert_true(under("mx1.mail.example.com", "mail.example.com"));
+	assert_true(under("mx1.mail.example.com", "com"));
+	assert_false(under("example.", "a.example."));
+	assert_false(under("example.com", "example.org"));
+	assert_false(under("a.b.c", "a.c"));
+	assert_false(under("com", "example.com"));
+}
+
+static void
+test_is_under_label_boundaries(void **state)
+{
+	(void)state;
+	/* Whole labels: a suffix of the text is not enough. */
+	assert_false(under("xample.", "example."));
+	assert_false(under("example.", "xample."));
+	assert_false(under("a.example.com", "ample.com"));
+	assert_false(under("ab.c", "b.c"));
+	assert_false(under("mail.example.com", "l.example.com"));
+}
+
+static void
+test_is_under_label_holding_parent_bytes(void **state)
+{
+	/* One label "x\003com" (5 octets): its tail holds "\3com\0". */
+	struct wire_name n = raw_name("\5x\3com", 7);
+	struct wire_name com = name("com");
+	struct wire_name two = name("x.com");
+
+	(void)state;
+	assert_memory_equal(n.data + n.len - com.len, com.data, com.len);
+	assert_false(wire_name_is_under(&n, &com));
+	assert_true(wire_name_is_under(&two, &com));
+}
+
+static void
+test_is_under_root_and_itself(void **state)
+{
+	(void)state;
+	/* Everything is under the root, the root included. */
+	assert_true(under("example.", "."));
+	assert_true(under("a.b.c.d.example.com", "."));
+	assert_true(under(".", "."));
+	assert_false(under(".", "example."));
+	/* A name is under itself. */
+	assert_true(under("example.", "example."));
+	assert_true(under("mail.example.com", "mail.example.com."));
+}
+
+static void
+test_is_under_ignores_case(void **state)
+{
+	(void)state;
+	assert_true(under("MX.Example.COM", "example.com"));
+	assert_true(under("mx.example.com", "EXAMPLE.Com"));
+	assert_true(under("Example.Com", "eXAMPLE.cOM"));
+	/* ASCII only: Latin-1 'A'-umlaut and 'a'-umlaut are two octets. */
+	assert_false(under("a.\\196.example", "\\228.example"));
+}
+
+/* ---- wire_name_mix_case ---- */
+
+static void
+test_mix_case_all_bits(void **state)
+{
+	uint8_t rnd[WIRE_CASE_RANDOM];
+	struct wire_name n = name("mx1.b-c.example.com");
+	struct wire_name orig = n;
+
+	(void)state;
+	memset(rnd, 0xff, sizeof(rnd));
+	wire_name_mix_case(&n, rnd);
+	assert_name_text(&n, "MX1.B-C.EXAMPLE.COM.");
+	/* The same name, in other bytes. */
+	assert_true(wire_name_equal(&n, &orig));
+	assert_false(wire_name_same_bytes(&n, &orig));
+	assert_int_equal(wire_name_hash(&n), wire_name_hash(&orig));
+	memset(rnd, 0, sizeof(rnd));
+	n = orig;
+	wire_name_mix_case(&n, rnd);
+	assert_true(wire_name_same_bytes(&n, &orig));
+}
+
+static void
+test_mix_case_one_bit_per_letter(void **state)
+{
+	uint8_t rnd[WIRE_CASE_RANDOM];
+	struct wire_name n;
+
+	(void)state;
+	/* Letters a b c d e take bits 0-4; digits and '-' take none. */
+	memset(rnd, 0, sizeof(rnd));
+	rnd[0] = 0x15;
+	n = name("a1b-c.d9e");
+	wire_name_mix_case(&n, rnd);
+	assert_name_text(&n, "A1b-C.d9E.");
+	rnd[0] = 0x0a;
+	n = name("a1b-c.d9e");
+	wire_name_mix_case(&n, rnd);
+	assert_name_text(&n, "a1B-c.D9e.");
+	/* The ninth letter takes bit 0 of the second byte, and so on. */
+	memset(rnd, 0, sizeof(rnd));
+	rnd[1] = 0x01;
+	n = name("abcdefgh.ij");
+	wire_name_mix_case(&n, rnd);
+	assert_name_text(&n, "abcdefgh.Ij.");
+	rnd[1] = 0x02;
+	n = name("abcdefgh.ij");
+	wire_name_mix_case(&n, rnd);
+	assert_name_text(&n, "abcdefgh.iJ.");
+}
+
+static void
+test_mix_case_only_ascii_letters(void **state)
+{
+	uint8_t ones[WIRE_CASE_RANDOM], zeros[WIRE_CASE_RANDOM];
+	unsigned c;
+
+	(void)state;
+	memset(ones, 0xff, sizeof(ones));
+	memset(zeros, 0, sizeof(zeros));
+	for (c = 0; c <= 0xff; c++) {
+		uint8_t raw[5] = { 1, (uint8_t)c, 1, 'q', 0 };
+		int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		const uint8_t *r;
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			struct wire_name n = raw_name(raw, sizeof(raw));
+			struct wire_name orig = n;
+
+			r = k == 0 ? ones : zeros;
+			wire_name_mix_case(&n, r);
+			/* Label lengths and the root stay. */
+			assert_int_equal(n.len, 5);
+			assert_int_equal(n.data[0], 1);
+			assert_int_equal(n.data[2], 1);
+			assert_int_equal(n.data[4], 0);
+			assert_true(wire_name_equal(&n, &orig));
+			if (!letter && n.data[1] != c)
+				fail_msg("byte 0x%02x changed to 0x%02x", c,
+				    n.data[1]);
+			if (letter)
+				assert_int_equal(n.data[1] | 0x20, c | 0x20);
+			/* 'q' takes bit 1 when c is a letter, else bit 0. */
+			assert_int_equal(n.data[3], k == 0 ? 'Q' : 'q');
+		}
+	}
+}
+
+static void
+test_mix_case_longest_name(void **state)
+{
+	uint8_t rnd[WIRE_CASE_RANDOM];
+	struct wire_name n = name(long_name(61, 0));
+	size_t i, upper = 0;
+
+	(void)state;
+	/* 250 letters: bits 0 to 249, all within WIRE_CASE_RANDOM bytes. */
+	assert_int_equal(n.len, WIRE_NAME_MAX);
+	memset(rnd, 0xff, sizeof(rnd));
+	wire_name_mix_case(&n, rnd);
+	for (i = 0; i < n.len; i++)
+		if (n.data[i] >= 'A' && n.data[i] <= 'Z')
+			upper++;
+	assert_int_equal(upper, 250);
+	assert_int_equal(n.data[0], 63);
+	assert_int_equal(n.data[64], 63);
+	assert_int_equal(n.data[128], 63);
+	assert_int_equal(n.data[192], 61);
+	assert_int_equal(n.data[254], 0);
+}
+
 /* ---- wire_read_name ---- */
 
 static void
@@ -851,6 +1081,62 @@ test_read_name_pointer_loop(void **state)
 	assert_int_equal(wire_read_name(m.b, m.n, &off, &n), MXQ_EMALFORMED);
 	off = 12;
 	assert_int_equal(wire_read_name(m.b, m.n, &off, &n), MXQ_EMALFORMED);
+}
+
+/*
+ * A cycle made of pointers alone, entered from a name that starts after
+ * it: 40 -> 20 -> 22 -> 20 ...  No label is ever read, so only the rule
+ * that each pointer points before the previous one ends it; without that
+ * rule the read never returns (the alarm fails the test instead).
+ */
+static void
+test_read_name_cycle_of_pointers_only(void **state)
+{
+	struct msg m = { .n = 0 };
+	struct wire_name n;
+	size_t off;
+
+	(void)state;
+	while (m.n < 20)
+		put8(&m, 0);
+	put_ptr(&m, 22);		/* 20 -> 22 */
+	put_ptr(&m, 20);		/* 22 -> 20 */
+	while (m.n < 40)
+		put8(&m, 0);
+	put_ptr(&m, 20);		/* 40: the name */
+	alarm(5);
+	off = 40;
+	assert_int_equal(wire_read_name(m.b, m.n, &off, &n), MXQ_EMALFORMED);
+	off = 22;
+	assert_int_equal(wire_read_name(m.b, m.n, &off, &n), MXQ_EMALFORMED);
+	alarm(0);
+}
+
+/*
+ * A label that would end one byte past the buffer, in a buffer of its
+ * exact size on the heap: ASan (make SANITIZE=1) reports any read of
+ * that byte.
+ */
+static void
+test_read_name_label_one_past_the_end(void **state)
+{
+	static const uint8_t bytes[] = { 3, 'm', 'x', '1', 4, 'm', 'a', 'i' };
+	uint8_t *buf = malloc(sizeof(bytes));
+	struct wire_name n;
+	size_t off = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	memcpy(buf, bytes, sizeof(bytes));
+	/* "mai" of a 4-octet label: its last octet would be buf[8]. */
+	assert_int_equal(wire_read_name(buf, sizeof(bytes), &off, &n),
+	    MXQ_EMALFORMED);
+	/* The same with the root's 0 due exactly past the end. */
+	buf[4] = 3;
+	off = 0;
+	assert_int_equal(wire_read_name(buf, sizeof(bytes), &off, &n),
+	    MXQ_EMALFORMED);
+	free(buf);
 }
 
 static void
@@ -1028,8 +1314,8 @@ test_build_query_mx_with_edns(void **state)
 
 	(void)state;
 	memset(buf, 0xee, sizeof(buf));
-	assert_int_equal(wire_build_query(&n, WIRE_TYPE_MX, 1232, buf,
-	    sizeof(buf), &len), MXQ_OK);
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_MX, WIRE_QUERY_RD,
+	    1232, buf, sizeof(buf), &len), MXQ_OK);
 	assert_int_equal(len, sizeof(want));
 	assert_memory_equal(buf, want, sizeof(want));
 }
@@ -1048,8 +1334,8 @@ test_build_query_aaaa_without_edns(void **state)
 	size_t len = 0;
 
 	(void)state;
-	assert_int_equal(wire_build_query(&n, WIRE_TYPE_AAAA, 0, buf,
-	    sizeof(buf), &len), MXQ_OK);
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_AAAA, WIRE_QUERY_RD,
+	    0, buf, sizeof(buf), &len), MXQ_OK);
 	assert_int_equal(len, sizeof(want));
 	assert_memory_equal(buf, want, sizeof(want));
 }
@@ -1063,8 +1349,8 @@ test_build_query_parses_back(void **state)
 	size_t len = 0;
 
 	(void)state;
-	assert_int_equal(wire_build_query(&n, WIRE_TYPE_A, 1232, buf,
-	    sizeof(buf), &len), MXQ_OK);
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_A, WIRE_QUERY_RD,
+	    1232, buf, sizeof(buf), &len), MXQ_OK);
 	assert_int_equal(wire_parse(buf, len, &msg), MXQ_OK);
 	assert_int_equal(msg.id, 0);
 	assert_int_equal(msg.flags, WIRE_FLAG_RD);
@@ -1076,6 +1362,9 @@ test_build_query_parses_back(void **state)
 	assert_int_equal(msg.nrr, 1);
 	assert_int_equal(msg.rr[0].type, WIRE_TYPE_OPT);
 	assert_int_equal(msg.rr[0].class, 1232);
+	assert_ptr_equal(msg.opt, &msg.rr[0]);
+	/* Without WIRE_QUERY_DO the OPT's flags are clear. */
+	assert_int_equal(msg.opt->ttl, 0);
 	wire_msg_clear(&msg);
 }
 
@@ -1087,12 +1376,161 @@ test_build_query_too_small(void **state)
 	size_t len = 12345;
 
 	(void)state;
-	assert_int_equal(wire_build_query(&n, WIRE_TYPE_MX, 1232, buf, 39,
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_MX, WIRE_QUERY_RD,
+	    1232, buf, 39, &len), MXQ_EINTERNAL);
+	assert_int_equal(len, 12345);
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_MX, WIRE_QUERY_RD,
+	    1232, buf, 40, &len), MXQ_OK);
+	assert_int_equal(len, 40);
+}
+
+/* Offset of the OPT record in a query for n (after the question). */
+static size_t
+opt_offset(const struct wire_name *n)
+{
+	return 12 + (size_t)n->len + 4;
+}
+
+static void
+test_build_query_do_bit(void **state)
+{
+	struct wire_name n = name("example.com");
+	uint8_t buf[WIRE_QUERY_MAX];
+	struct wire_msg msg;
+	size_t len = 0, o = opt_offset(&n);
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_MX,
+	    WIRE_QUERY_RD | WIRE_QUERY_DO, 1232, buf, sizeof(buf), &len),
+	    MXQ_OK);
+	assert_int_equal(len, o + 11);
+	/* DO is no header bit: the header has RD alone, ARCOUNT 1. */
+	assert_int_equal(buf[2], 0x01);
+	assert_int_equal(buf[3], 0x00);
+	assert_int_equal(buf[11], 1);
+	/* OPT: root, type 41, class 1232, then the TTL field. */
+	assert_int_equal(buf[o], 0);
+	assert_memory_equal(buf + o + 1, "\x00\x29\x04\xd0", 4);
+	/* Extended RCODE 0, version 0, DO the top bit of the flags. */
+	assert_int_equal(buf[o + 5], 0x00);
+	assert_int_equal(buf[o + 6], 0x00);
+	assert_int_equal(buf[o + 7], 0x80);
+	assert_int_equal(buf[o + 8], 0x00);
+	assert_memory_equal(buf + o + 9, "\0\0", 2);
+	/* Read back: the DO bit in the OPT's TTL field, no RCODE. */
+	assert_int_equal(wire_parse(buf, len, &msg), MXQ_OK);
+	assert_non_null(msg.opt);
+	assert_ptr_equal(msg.opt, &msg.rr[0]);
+	assert_int_equal(msg.opt->ttl, 0x00008000u);
+	assert_int_equal(msg.rcode, 0);
+	assert_int_equal(msg.flags, WIRE_FLAG_RD);
+	wire_msg_clear(&msg);
+}
+
+static void
+test_build_query_no_do_no_bit(void **state)
+{
+	struct wire_name n = name("example.com");
+	uint8_t buf[WIRE_QUERY_MAX];
+	size_t len = 0, o = opt_offset(&n);
+
+	(void)state;
+	/* CD and AD are header bits; they set nothing in the OPT. */
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_MX,
+	    WIRE_QUERY_RD | WIRE_QUERY_CD | WIRE_QUERY_AD, 1232, buf,
+	    sizeof(buf), &len), MXQ_OK);
+	assert_int_equal(len, o + 11);
+	assert_memory_equal(buf + o + 5, "\0\0\0\0\0\0", 6);
+}
+
+static void
+test_build_query_header_bits(void **state)
+{
+	static const struct {
+		unsigned flags;
+		uint16_t header;
+	} cases[] = {
+		{ 0, 0 },
+		{ WIRE_QUERY_RD, WIRE_FLAG_RD },
+		{ WIRE_QUERY_CD, WIRE_FLAG_CD },
+		{ WIRE_QUERY_AD, WIRE_FLAG_AD },
+		{ WIRE_QUERY_DO, 0 },
+		{ WIRE_QUERY_RD | WIRE_QUERY_CD, WIRE_FLAG_RD | WIRE_FLAG_CD },
+		{ WIRE_QUERY_RD | WIRE_QUERY_AD | WIRE_QUERY_DO,
+		    WIRE_FLAG_RD | WIRE_FLAG_AD },
+		{ WIRE_QUERY_RD | WIRE_QUERY_CD | WIRE_QUERY_AD |
+		    WIRE_QUERY_DO,
+		    WIRE_FLAG_RD | WIRE_FLAG_CD | WIRE_FLAG_AD },
+	};
+	struct wire_name n = name("mx.example");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(cases); i++) {
+		uint8_t buf[WIRE_QUERY_MAX];
+		struct wire_msg msg;
+		size_t len = 0;
+		uint16_t word;
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			assert_int_equal(wire_build_query(&n, WIRE_TYPE_A,
+			    cases[i].flags, k == 0 ? 0 : 1232, buf,
+			    sizeof(buf), &len), MXQ_OK);
+			word = (uint16_t)(buf[2] << 8 | buf[3]);
+			if (word != cases[i].header)
+				print_error("flags 0x%x: header 0x%04x, "
+				    "expected 0x%04x\n", cases[i].flags, word,
+				    cases[i].header);
+			assert_int_equal(word, cases[i].header);
+			assert_int_equal(wire_parse(buf, len, &msg), MXQ_OK);
+			assert_int_equal(msg.flags, cases[i].header);
+			assert_int_equal(msg.rcode, 0);
+			wire_msg_clear(&msg);
+		}
+	}
+}
+
+static void
+test_build_query_do_dropped_without_edns(void **state)
+{
+	struct wire_name n = name("mx.x.");
+	uint8_t plain[WIRE_QUERY_MAX], with_do[WIRE_QUERY_MAX];
+	size_t plen = 0, dlen = 0;
+
+	(void)state;
+	/* No OPT record, so no DO bit: the same query as without DO. */
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_AAAA, WIRE_QUERY_RD,
+	    0, plain, sizeof(plain), &plen), MXQ_OK);
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_AAAA,
+	    WIRE_QUERY_RD | WIRE_QUERY_DO, 0, with_do, sizeof(with_do),
+	    &dlen), MXQ_OK);
+	assert_int_equal(dlen, 12 + n.len + 4);
+	assert_int_equal(dlen, plen);
+	assert_memory_equal(with_do, plain, plen);
+	assert_int_equal(with_do[10], 0);	/* ARCOUNT */
+	assert_int_equal(with_do[11], 0);
+}
+
+static void
+test_build_query_max(void **state)
+{
+	struct wire_name n = name(long_name(61, 0));
+	uint8_t buf[WIRE_QUERY_MAX + 1];
+	size_t len = 12345;
+
+	(void)state;
+	/* The longest name with EDNS fills WIRE_QUERY_MAX exactly. */
+	assert_int_equal(n.len, WIRE_NAME_MAX);
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_MX,
+	    WIRE_QUERY_RD | WIRE_QUERY_DO, 1232, buf, WIRE_QUERY_MAX - 1,
 	    &len), MXQ_EINTERNAL);
 	assert_int_equal(len, 12345);
-	assert_int_equal(wire_build_query(&n, WIRE_TYPE_MX, 1232, buf, 40,
-	    &len), MXQ_OK);
-	assert_int_equal(len, 40);
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_MX,
+	    WIRE_QUERY_RD | WIRE_QUERY_DO, 1232, buf, WIRE_QUERY_MAX, &len),
+	    MXQ_OK);
+	assert_int_equal(len, WIRE_QUERY_MAX);
 }
 
 /* ---- wire_parse ---- */
@@ -1120,6 +1558,8 @@ test_parse_mx_reply_header(void **state)
 	assert_int_equal(msg.qtype, WIRE_TYPE_MX);
 	assert_int_equal(msg.qclass, WIRE_CLASS_IN);
 	assert_int_equal(msg.nrr, 5);
+	/* The OPT record is the last one. */
+	assert_ptr_equal(msg.opt, &msg.rr[4]);
 	wire_msg_clear(&msg);
 	assert_null(msg.rr);
 	assert_int_equal(msg.nrr, 0);
@@ -1221,6 +1661,7 @@ test_parse_header_only(void **state)
 	assert_int_equal(msg.flags, WIRE_FLAG_QR);
 	assert_int_equal(msg.rcode, WIRE_RCODE_SERVFAIL);
 	assert_int_equal(msg.nrr, 0);
+	assert_null(msg.opt);
 	wire_msg_clear(&msg);
 }
 
@@ -1436,6 +1877,160 @@ test_parse_trailing_garbage(void **state)
 	wire_msg_clear(&msg);
 }
 
+/* ---- wire_read_head ---- */
+
+static void
+test_read_head_query(void **state)
+{
+	struct wire_name n = name("Mail.Example.com");
+	uint8_t buf[WIRE_QUERY_MAX];
+	struct wire_head h;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(wire_build_query(&n, WIRE_TYPE_AAAA,
+	    WIRE_QUERY_RD | WIRE_QUERY_CD, 1232, buf, sizeof(buf), &len),
+	    MXQ_OK);
+	assert_int_equal(wire_read_head(buf, len, &h), MXQ_OK);
+	assert_int_equal(h.id, 0);
+	assert_int_equal(h.flags, WIRE_FLAG_RD | WIRE_FLAG_CD);
+	assert_int_equal(h.rcode, 0);
+	assert_int_equal(h.opcode, 0);
+	assert_int_equal(h.qdcount, 1);
+	assert_int_equal(h.ancount, 0);
+	assert_int_equal(h.nscount, 0);
+	assert_int_equal(h.arcount, 1);
+	/* The question exactly as sent, letter case included. */
+	assert_true(wire_name_same_bytes(&h.qname, &n));
+	assert_int_equal(h.qtype, WIRE_TYPE_AAAA);
+	assert_int_equal(h.qclass, WIRE_CLASS_IN);
+}
+
+static void
+test_read_head_reply(void **state)
+{
+	struct mx_reply r;
+	struct wire_head h;
+
+	(void)state;
+	build_mx_reply(&r);
+	assert_int_equal(wire_read_head(r.m.b, r.m.n, &h), MXQ_OK);
+	assert_int_equal(h.id, 0xbeef);
+	assert_int_equal(h.flags, WIRE_FLAG_QR | WIRE_FLAG_AA | WIRE_FLAG_RD |
+	    WIRE_FLAG_RA);
+	assert_int_equal(h.rcode, 0);
+	assert_int_equal(h.opcode, 0);
+	assert_int_equal(h.qdcount, 1);
+	assert_int_equal(h.ancount, 2);
+	assert_int_equal(h.nscount, 1);
+	assert_int_equal(h.arcount, 2);
+	assert_name_bytes(&h.qname, "\7example\3com", 13);
+	assert_int_equal(h.qtype, WIRE_TYPE_MX);
+	assert_int_equal(h.qclass, WIRE_CLASS_IN);
+}
+
+static void
+test_read_head_rcode_and_opcode(void **state)
+{
+	struct msg m = { .n = 0 };
+	struct wire_msg msg;
+	struct wire_head h;
+
+	(void)state;
+	/* The header's 4 bits only: the OPT's extension is not read. */
+	assert_int_equal(parse_with_opt(7, 0x01000000u, &msg, &m), MXQ_OK);
+	assert_int_equal(msg.rcode, 23);
+	wire_msg_clear(&msg);
+	assert_int_equal(wire_read_head(m.b, m.n, &h), MXQ_OK);
+	assert_int_equal(h.rcode, 7);
+	assert_int_equal(h.flags, WIRE_FLAG_QR);
+	/* OPCODE 2 (STATUS) and RCODE 3: neither is a flag. */
+	put_header(&m, 9, WIRE_FLAG_QR | 2u << 11 | WIRE_FLAG_TC |
+	    WIRE_RCODE_NXDOMAIN, 0, 0, 0, 0);
+	assert_int_equal(wire_read_head(m.b, m.n, &h), MXQ_OK);
+	assert_int_equal(h.id, 9);
+	assert_int_equal(h.opcode, 2);
+	assert_int_equal(h.rcode, WIRE_RCODE_NXDOMAIN);
+	assert_int_equal(h.flags, WIRE_FLAG_QR | WIRE_FLAG_TC);
+}
+
+static void
+test_read_head_truncated(void **state)
+{
+	struct mx_reply r;
+	struct wire_head h;
+	size_t qend = 12 + 13 + 4, len;
+
+	(void)state;
+	build_mx_reply(&r);
+	/* Cut anywhere in the header or the question. */
+	for (len = 0; len < qend; len++)
+		if (wire_read_head(r.m.b, len, &h) != MXQ_EMALFORMED)
+			fail_msg("%zu octets: not refused", len);
+	/* The records are not read: the question is enough. */
+	assert_int_equal(wire_read_head(r.m.b, qend, &h), MXQ_OK);
+	assert_int_equal(h.ancount, 2);
+	assert_int_equal(h.arcount, 2);
+	assert_int_equal(h.qtype, WIRE_TYPE_MX);
+}
+
+static void
+test_read_head_ignores_records(void **state)
+{
+	struct mx_reply r;
+	struct wire_msg msg;
+	struct wire_head h;
+
+	(void)state;
+	build_mx_reply(&r);
+	patch16(&r.m, 6, 200);
+	/* wire_parse refuses the counts; the head alone is fine. */
+	assert_int_equal(wire_parse(r.m.b, r.m.n, &msg), MXQ_EMALFORMED);
+	assert_int_equal(wire_read_head(r.m.b, r.m.n, &h), MXQ_OK);
+	assert_int_equal(h.ancount, 200);
+	assert_name_bytes(&h.qname, "\7example\3com", 13);
+}
+
+static void
+test_read_head_qdcount(void **state)
+{
+	struct msg m = { .n = 0 };
+	struct wire_head h;
+
+	(void)state;
+	put_header(&m, 1, WIRE_FLAG_QR, 2, 0, 0, 0);
+	put_name(&m, "example.com");
+	put16(&m, WIRE_TYPE_MX);
+	put16(&m, WIRE_CLASS_IN);
+	put_ptr(&m, 12);
+	put16(&m, WIRE_TYPE_A);
+	put16(&m, WIRE_CLASS_IN);
+	assert_int_equal(wire_read_head(m.b, m.n, &h), MXQ_EMALFORMED);
+	patch16(&m, 4, 0xffff);
+	assert_int_equal(wire_read_head(m.b, m.n, &h), MXQ_EMALFORMED);
+	/* No question at all is a header alone. */
+	put_header(&m, 4, WIRE_FLAG_QR | WIRE_RCODE_REFUSED, 0, 0, 0, 0);
+	assert_int_equal(wire_read_head(m.b, m.n, &h), MXQ_OK);
+	assert_int_equal(h.id, 4);
+	assert_int_equal(h.qdcount, 0);
+	assert_int_equal(h.rcode, WIRE_RCODE_REFUSED);
+}
+
+static void
+test_read_head_bad_question_name(void **state)
+{
+	struct msg m = { .n = 0 };
+	struct wire_head h;
+
+	(void)state;
+	put_header(&m, 1, WIRE_FLAG_QR, 1, 0, 0, 0);
+	put_ptr(&m, 20);		/* forward */
+	put16(&m, WIRE_TYPE_MX);
+	put16(&m, WIRE_CLASS_IN);
+	put_name(&m, "example.com");
+	assert_int_equal(wire_read_head(m.b, m.n, &h), MXQ_EMALFORMED);
+}
+
 /* ---- wire_rdata_mx, wire_rdata_name ---- */
 
 static void
@@ -1644,6 +2239,17 @@ main(void)
 		cmocka_unit_test(test_equal_only_ascii_letters_fold),
 		cmocka_unit_test(test_hash_same_for_case_variants),
 		cmocka_unit_test(test_is_root),
+		cmocka_unit_test(test_same_bytes),
+		cmocka_unit_test(test_same_bytes_ignores_bytes_past_len),
+		cmocka_unit_test(test_is_under),
+		cmocka_unit_test(test_is_under_label_boundaries),
+		cmocka_unit_test(test_is_under_label_holding_parent_bytes),
+		cmocka_unit_test(test_is_under_root_and_itself),
+		cmocka_unit_test(test_is_under_ignores_case),
+		cmocka_unit_test(test_mix_case_all_bits),
+		cmocka_unit_test(test_mix_case_one_bit_per_letter),
+		cmocka_unit_test(test_mix_case_only_ascii_letters),
+		cmocka_unit_test(test_mix_case_longest_name),
 		cmocka_unit_test(test_read_name_uncompressed),
 		cmocka_unit_test(test_read_name_root),
 		cmocka_unit_test(test_read_name_backward_pointer),
@@ -1653,6 +2259,8 @@ main(void)
 		cmocka_unit_test(test_read_name_pointer_into_same_name),
 		cmocka_unit_test(test_read_name_forward_pointer),
 		cmocka_unit_test(test_read_name_pointer_loop),
+		cmocka_unit_test(test_read_name_cycle_of_pointers_only),
+		cmocka_unit_test(test_read_name_label_one_past_the_end),
 		cmocka_unit_test(test_read_name_pointer_cut),
 		cmocka_unit_test(test_read_name_pointer_past_end),
 		cmocka_unit_test(test_read_name_label_types_01_10),
@@ -1664,6 +2272,11 @@ main(void)
 		cmocka_unit_test(test_build_query_aaaa_without_edns),
 		cmocka_unit_test(test_build_query_parses_back),
 		cmocka_unit_test(test_build_query_too_small),
+		cmocka_unit_test(test_build_query_do_bit),
+		cmocka_unit_test(test_build_query_no_do_no_bit),
+		cmocka_unit_test(test_build_query_header_bits),
+		cmocka_unit_test(test_build_query_do_dropped_without_edns),
+		cmocka_unit_test(test_build_query_max),
 		cmocka_unit_test(test_parse_mx_reply_header),
 		cmocka_unit_test(test_parse_mx_reply_records),
 		cmocka_unit_test(test_parse_mx_reply_rdata),
@@ -1680,6 +2293,13 @@ main(void)
 		cmocka_unit_test(test_parse_extended_rcode),
 		cmocka_unit_test(test_parse_extended_rcode_high_bits),
 		cmocka_unit_test(test_parse_trailing_garbage),
+		cmocka_unit_test(test_read_head_query),
+		cmocka_unit_test(test_read_head_reply),
+		cmocka_unit_test(test_read_head_rcode_and_opcode),
+		cmocka_unit_test(test_read_head_truncated),
+		cmocka_unit_test(test_read_head_ignores_records),
+		cmocka_unit_test(test_read_head_qdcount),
+		cmocka_unit_test(test_read_head_bad_question_name),
 		cmocka_unit_test(test_rdata_mx_exact),
 		cmocka_unit_test(test_rdata_mx_rdlength_shorter_than_name),
 		cmocka_unit_test(test_rdata_mx_rdlength_longer_than_name),

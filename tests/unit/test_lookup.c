@@ -1,0 +1,501 @@
+/*
+ * Unit tests for the lookup engine (src/lookup.c) and the question table
+ * (src/questions.c) with a fake transport (fake_resolver.c): hand-over
+ * order, the window and who goes first in it, the cache and its TTLs,
+ * deadlines that count a domain's own time only, and a check added as a
+ * row of the table.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake_resolver.h"
+#include "mxq/input.h"
+#include "mxq/lookup.h"
+
+/* ---- the test zone ---------------------------------------------------- */
+
+static uint32_t a_ttl;			/* TTL of the A and AAAA records */
+static int flaky_left;			/* SERVFAILs left for flaky hosts */
+static int txt_taken;			/* answers the TXT row took */
+
+static int
+starts(const char *name, const char *prefix)
+{
+	return strncasecmp(name, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * d<N>.test: MX 10 mx.d<N>.test.  s<N>.test: MX 10 MX.Shared.test (one
+ * exchange for all).  dead*: never answers.  slow<K>*: answers from its
+ * K-th round on.  ref.test: a referral.  glue.test: the addresses in the
+ * additional section.  flaky.test: MX 10 flaky.host.test., whose A and
+ * AAAA fail with SERVFAIL flaky_left times.  xd*: MX 10 deadhost.xd*,
+ * which never answers.  Every other A/AAAA: an
+ * address; TXT of _smtp.*: a record.
+ */
+static int
+zone(const struct fake_query *q, struct reply *r)
+{
+	const char *n = q->name;
+
+	if (starts(n, "dead"))
+		return 0;
+	if (starts(n, "slow") && q->rounds < (unsigned)(n[4] - '0'))
+		return 0;
+	if (q->type == WIRE_TYPE_MX) {
+		char ex[WIRE_TEXT_MAX + 16];
+
+		if (starts(n, "lame.")) {
+			/* NXDOMAIN with neither AA nor RA, and a long TTL. */
+			reply_start(r, 1, WIRE_FLAG_RD | WIRE_RCODE_NXDOMAIN,
+			    n, q->type);
+			reply_soa(r, R_NS, "test.", 3600, 3600);
+			return 1;
+		}
+		if (starts(n, "ref.")) {
+			reply_start(r, 1, WIRE_FLAG_RD, n, q->type);
+			reply_namerr(r, R_NS, n, WIRE_TYPE_NS, 60, "ns.x.");
+			return 1;
+		}
+		reply_start(r, 1, WIRE_FLAG_AA | WIRE_FLAG_RD, n, q->type);
+		if (starts(n, "s"))
+			snprintf(ex, sizeof(ex), "MX.Shared.test.");
+		else if (starts(n, "flaky."))
+			snprintf(ex, sizeof(ex), "flaky.host.test.");
+		else if (starts(n, "xd"))
+			snprintf(ex, sizeof(ex), "deadhost.%s", n);
+		else
+			snprintf(ex, sizeof(ex), "mx.%s", n);
+		reply_mx(r, n, 300, 10, ex);
+		if (starts(n, "glue.")) {
+			reply_a(r, R_AR, ex, 300, 192, 0, 2, 55);
+			reply_aaaa(r, R_AR, ex, 300, 0x55);
+		}
+		return 1;
+	}
+	if (starts(n, "flaky.host") && flaky_left > 0) {
+		flaky_left--;
+		reply_start(r, 1, WIRE_FLAG_RD | WIRE_RCODE_SERVFAIL, n,
+		    q->type);
+		return 1;
+	}
+	reply_start(r, 1, WIRE_FLAG_AA | WIRE_FLAG_RD, n, q->type);
+	if (q->type == WIRE_TYPE_A)
+		reply_a(r, R_AN, n, a_ttl, 192, 0, 2, 1);
+	else if (q->type == WIRE_TYPE_AAAA)
+		reply_aaaa(r, R_AN, n, a_ttl, 1);
+	else if (q->type == WIRE_TYPE_TXT && starts(n, "_smtp.")) {
+		reply_rr(r, R_AN, n, WIRE_TYPE_TXT, 60, 3);
+		reply_putn(r, "\002ok", 3);
+	} else
+		reply_soa(r, R_NS, "test.", 60, 60);
+	return 1;
+}
+
+/* ---- what the engine hands over ---------------------------------------- */
+
+struct done {
+	char name[WIRE_TEXT_MAX];
+	enum mx_verdict verdict;
+	char message[512];
+	size_t naddr;			/* addresses of all exchanges */
+	int from_additional;
+	double elapsed_ms;
+	int stall_ms;			/* the done function takes this long */
+};
+
+static struct done done[64];
+static size_t ndone;
+static int stall_first_ms;
+
+static enum mxq_status
+collect(void *arg, struct mx_domain *d)
+{
+	struct done *x = &done[ndone++];
+	size_t i, k;
+
+	(void)arg;
+	assert_true(ndone <= 64);
+	snprintf(x->name, sizeof(x->name), "%s", d->qtext);
+	x->verdict = d->verdict;
+	snprintf(x->message, sizeof(x->message), "%s",
+	    d->message != NULL ? d->message : "");
+	x->elapsed_ms = d->elapsed_ms;
+	for (i = 0; i < d->nex; i++)
+		for (k = 0; k < d->ex[i].naddr; k++) {
+			x->naddr++;
+			if (d->ex[i].addr[k].source == MX_SRC_ADDITIONAL)
+				x->from_additional = 1;
+		}
+	/* A slow reader of the output: the clock moves while we write. */
+	if (ndone == 1 && stall_first_ms > 0)
+		fake_clock += stall_first_ms;
+	return MXQ_OK;
+}
+
+static struct resolver *res;
+
+static struct lookup *
+engine(int window, double deadline_ms, int unordered,
+    const struct lookup_check *checks, size_t nchecks)
+{
+	struct resolver_config rc;
+	struct lookup_config lc;
+	struct lookup *l;
+
+	fake_reset(zone);
+	ndone = 0;
+	memset(done, 0, sizeof(done));
+	a_ttl = 3600;
+	flaky_left = 0;
+	txt_taken = 0;
+	stall_first_ms = 0;
+	memset(&rc, 0, sizeof(rc));
+	assert_int_equal(resolver_new(&rc, &res), MXQ_OK);
+	memset(&lc, 0, sizeof(lc));
+	lc.window = window;
+	lc.deadline_ms = deadline_ms;
+	lc.unordered = unordered;
+	lc.checks = checks;
+	lc.nchecks = nchecks;
+	assert_int_equal(lookup_new(&lc, res, collect, NULL, &l), MXQ_OK);
+	return l;
+}
+
+static void
+add(struct lookup *l, const char *name)
+{
+	assert_int_equal(lookup_add(l, input_domain(name, strlen(name), 0)),
+	    MXQ_OK);
+}
+
+static void
+finish(struct lookup *l)
+{
+	assert_int_equal(lookup_drain(l), MXQ_OK);
+	lookup_free(l);
+	resolver_free(res);
+}
+
+/* Position of the first query for (name, type) in the log, or -1. */
+static long
+sent_at(const char *name, uint16_t type)
+{
+	size_t i;
+
+	for (i = 0; i < fake_nlog; i++)
+		if (fake_log[i].type == type &&
+		    strcasecmp(fake_log[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void
+test_input_order_kept(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	add(l, "slow3.test");
+	add(l, "d1.test");
+	add(l, "slow2.test");
+	finish(l);
+	assert_int_equal(ndone, 3);
+	assert_string_equal(done[0].name, "slow3.test.");
+	assert_string_equal(done[1].name, "d1.test.");
+	assert_string_equal(done[2].name, "slow2.test.");
+	assert_int_equal(done[0].verdict, MX_V_ROUTE);
+}
+
+static void
+test_unordered_in_completion_order(void **state)
+{
+	struct lookup *l = engine(10, 10000, 1, NULL, 0);
+
+	(void)state;
+	add(l, "slow3.test");
+	add(l, "d1.test");
+	finish(l);
+	assert_int_equal(ndone, 2);
+	assert_string_equal(done[0].name, "d1.test.");
+	assert_string_equal(done[1].name, "slow3.test.");
+}
+
+/* A shared exchange is asked once, whatever the letter case. */
+static void
+test_shared_exchange_asked_once(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	add(l, "s1.test");
+	add(l, "S2.test");
+	add(l, "s3.test");
+	finish(l);
+	assert_int_equal(fake_count("mx.shared.test.", WIRE_TYPE_A), 1);
+	assert_int_equal(fake_count("mx.shared.test.", WIRE_TYPE_AAAA), 1);
+	assert_int_equal(fake_nlog, 3 + 2);
+	assert_int_equal(done[1].naddr, 2);
+	assert_int_equal(done[2].naddr, 2);
+}
+
+/* The window bounds what is on the wire. */
+static void
+test_window_bounds_questions_in_flight(void **state)
+{
+	struct lookup *l = engine(3, 10000, 0, NULL, 0);
+	char name[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "d%d.test", i);
+		add(l, name);
+	}
+	finish(l);
+	assert_int_equal(ndone, 10);
+	assert_int_equal(fake_nlog, 30);
+	assert_true(fake_max_pending <= 3);
+	assert_int_equal(fake_max_pending, 3);
+}
+
+/*
+ * A started domain's follow-up questions go before a new domain's
+ * first one: with room for one, the exchange of d0 is asked before the
+ * MX of d1.
+ */
+static void
+test_followups_before_new_domains(void **state)
+{
+	struct lookup *l = engine(1, 10000, 0, NULL, 0);
+
+	(void)state;
+	add(l, "d0.test");
+	add(l, "d1.test");
+	add(l, "d2.test");
+	finish(l);
+	assert_true(sent_at("mx.d0.test.", WIRE_TYPE_A) <
+	    sent_at("d1.test.", WIRE_TYPE_MX));
+	assert_true(sent_at("mx.d0.test.", WIRE_TYPE_AAAA) <
+	    sent_at("d1.test.", WIRE_TYPE_MX));
+	assert_true(sent_at("mx.d1.test.", WIRE_TYPE_AAAA) <
+	    sent_at("d2.test.", WIRE_TYPE_MX));
+	assert_int_equal(done[2].verdict, MX_V_ROUTE);
+}
+
+/*
+ * Time spent waiting for room in the window is not a domain's own: a
+ * healthy domain queued behind a dead one, with a deadline shorter than
+ * the dead one's timeout, still comes out right.
+ */
+static void
+test_queued_time_not_counted(void **state)
+{
+	struct lookup *l = engine(1, FAKE_TIMEOUT_MS / 2, 0, NULL, 0);
+
+	(void)state;
+	add(l, "dead1.test");
+	add(l, "d1.test");
+	finish(l);
+	assert_int_equal(ndone, 2);
+	assert_int_equal(done[0].verdict, MX_V_UNKNOWN);
+	assert_string_equal(done[0].message, "total time per domain exceeded");
+	assert_int_equal(done[1].verdict, MX_V_ROUTE);
+	assert_true(done[0].elapsed_ms >= FAKE_TIMEOUT_MS / 2);
+	assert_true(done[1].elapsed_ms < FAKE_TIMEOUT_MS / 2);
+}
+
+/*
+ * Questions whose domains all ran out of time are not sent: the exchange
+ * of xd.test never answers; with room for one question its AAAA waits
+ * behind the A, and the domain runs out of time first.
+ */
+static void
+test_questions_of_expired_domains_not_sent(void **state)
+{
+	struct lookup *l = engine(1, FAKE_TIMEOUT_MS / 2, 0, NULL, 0);
+
+	(void)state;
+	add(l, "xd.test");
+	add(l, "d1.test");		/* keeps the engine going meanwhile */
+	finish(l);
+	assert_int_equal(ndone, 2);
+	assert_int_equal(done[1].verdict, MX_V_ROUTE);
+	assert_int_equal(done[0].verdict, MX_V_UNKNOWN);
+	assert_string_equal(done[0].message, "total time per domain exceeded");
+	assert_int_equal(fake_count("deadhost.xd.test.", WIRE_TYPE_A), 1);
+	assert_int_equal(fake_count("deadhost.xd.test.", WIRE_TYPE_AAAA), 0);
+}
+
+/* Writing that waits on a slow reader is not counted against anyone. */
+static void
+test_output_stall_not_counted(void **state)
+{
+	struct lookup *l = engine(10, 1500, 0, NULL, 0);
+
+	(void)state;
+	stall_first_ms = 5000;
+	add(l, "d1.test");
+	add(l, "slow3.test");
+	finish(l);
+	assert_int_equal(done[1].verdict, MX_V_ROUTE);
+	assert_true(done[1].elapsed_ms < 1500);
+}
+
+/* The cache keeps an answer for its TTL, and no longer. */
+static void
+test_cache_respects_ttl(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	a_ttl = 2;
+	add(l, "s1.test");
+	lookup_drain(l);
+	add(l, "s2.test");
+	lookup_drain(l);
+	assert_int_equal(fake_count("mx.shared.test.", WIRE_TYPE_A), 1);
+	fake_clock += 2500;
+	add(l, "s3.test");
+	finish(l);
+	assert_int_equal(fake_count("mx.shared.test.", WIRE_TYPE_A), 2);
+	assert_int_equal(done[2].naddr, 2);
+}
+
+/* A temporary failure is for the domains of now only. */
+static void
+test_failure_not_cached(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	flaky_left = 2;
+	add(l, "flaky.test");
+	lookup_drain(l);
+	assert_int_equal(done[0].verdict, MX_V_UNKNOWN);
+	add(l, "flaky.test");
+	finish(l);
+	assert_int_equal(done[1].verdict, MX_V_ROUTE);
+	assert_int_equal(fake_count("flaky.host.test.", WIRE_TYPE_A), 2);
+}
+
+/* Nor is a negative answer that is not to be believed. */
+static void
+test_lame_answer_not_cached(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	add(l, "lame.test");
+	lookup_drain(l);
+	add(l, "lame.test");
+	finish(l);
+	assert_int_equal(done[0].verdict, MX_V_UNKNOWN);
+	assert_int_equal(done[1].verdict, MX_V_UNKNOWN);
+	assert_int_equal(fake_count("lame.test.", WIRE_TYPE_MX), 2);
+}
+
+/* A referral is unknown, and never cached as a negative answer. */
+static void
+test_referral_unknown_and_not_cached(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	add(l, "ref.test");
+	lookup_drain(l);
+	add(l, "ref.test");
+	finish(l);
+	assert_int_equal(done[0].verdict, MX_V_UNKNOWN);
+	assert_non_null(strstr(done[0].message, "referral to ref.test."));
+	assert_int_equal(fake_count("ref.test.", WIRE_TYPE_MX), 2);
+	/* No implicit MX from a referral: nobody asked for the address. */
+	assert_int_equal(fake_count("ref.test.", WIRE_TYPE_A), 0);
+}
+
+static void
+test_glue_in_bailiwick_saves_questions(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	add(l, "glue.test");
+	finish(l);
+	assert_int_equal(fake_nlog, 1);
+	assert_int_equal(done[0].naddr, 2);
+	assert_true(done[0].from_additional);
+}
+
+/* ---- a check added as a row: TXT of every exchange ---------------------- */
+
+static void
+take_txt(const struct lookup_check *c, struct mx_domain *d,
+    struct mx_exchange *e, const struct question_result *res_,
+    const char *server)
+{
+	(void)c;
+	(void)d;
+	(void)e;
+	(void)server;
+	if (res_->answer->status == MXQ_OK && res_->answer->nrr == 1 &&
+	    res_->answer->rr[0].type == WIRE_TYPE_TXT)
+		txt_taken++;
+}
+
+static void
+test_a_check_is_a_row(void **state)
+{
+	struct lookup_check rows[3];
+	struct lookup *l;
+
+	(void)state;
+	memcpy(rows, lookup_address_checks, 2 * sizeof(rows[0]));
+	memset(&rows[2], 0, sizeof(rows[2]));
+	rows[2].name = "TXT";
+	rows[2].type = WIRE_TYPE_TXT;
+	rows[2].prefix = "_smtp";
+	rows[2].take = take_txt;
+	l = engine(10, 10000, 0, rows, 3);
+	add(l, "d1.test");
+	add(l, "s1.test");
+	add(l, "s2.test");
+	finish(l);
+	assert_int_equal(fake_count("_smtp.mx.d1.test.", WIRE_TYPE_TXT), 1);
+	assert_int_equal(fake_count("_smtp.mx.shared.test.", WIRE_TYPE_TXT),
+	    1);
+	/* Every exchange of every domain got its answer, cached or not. */
+	assert_int_equal(txt_taken, 3);
+	assert_int_equal(done[0].verdict, MX_V_ROUTE);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_input_order_kept),
+		cmocka_unit_test(test_unordered_in_completion_order),
+		cmocka_unit_test(test_shared_exchange_asked_once),
+		cmocka_unit_test(test_window_bounds_questions_in_flight),
+		cmocka_unit_test(test_followups_before_new_domains),
+		cmocka_unit_test(test_queued_time_not_counted),
+		cmocka_unit_test(test_questions_of_expired_domains_not_sent),
+		cmocka_unit_test(test_output_stall_not_counted),
+		cmocka_unit_test(test_cache_respects_ttl),
+		cmocka_unit_test(test_failure_not_cached),
+		cmocka_unit_test(test_lame_answer_not_cached),
+		cmocka_unit_test(test_referral_unknown_and_not_cached),
+		cmocka_unit_test(test_glue_in_bailiwick_saves_questions),
+		cmocka_unit_test(test_a_check_is_a_row),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
