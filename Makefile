@@ -35,7 +35,8 @@ LDLIBS += $(PC_LIBS) -lm
 B := build
 LIB_SRC := src/status.c src/wire.c src/answer.c src/esc.c src/msg.c \
 	src/idn.c src/mx.c src/cli.c src/resolver.c src/questions.c \
-	src/lookup.c src/input.c src/run.c \
+	src/lookup.c src/check_addr.c src/check_tlsa.c src/check_ptr.c \
+	src/check_ns.c src/input.c src/run.c src/special.c \
 	src/fmt.c src/fmt_text.c src/fmt_short.c src/fmt_json.c
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -48,12 +48,13 @@ _mxq()
 		;;
 	-*)
 		COMPREPLY=($(compgen -W '
-			-4 -6 -f -h -j -n -p -q -s -t -v -V
+			-4 -6 -f -h -j -n -p -q -s -t -v -V -x
 			--color --color= --colour --colour= --concurrency
+			--dane --dnssec
 			--file --help --idn --json --no-additional --no-domain
-			--no-idn --no-progress --no-resolve --port --progress
-			--quiet --server --short --tcp --timeout --tries
-			--unordered --verbose --version --with-domain' -- "$cur"))
+			--no-idn --no-progress --no-resolve --ns --port --progress
+			--ptr --quiet --server --short --strict --tcp --timeout
+			--tries --unordered --verbose --version --with-domain' -- "$cur"))
 		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
 			compopt -o nospace 2>/dev/null
 		return

@@ -16,6 +16,13 @@ complete -c mxq -s 6 -d 'Show only IPv6 addresses'
 complete -c mxq -s n -l no-resolve -d 'List MX records, do not resolve the exchanges'
 complete -c mxq -l no-additional -d 'Ignore addresses in the additional section'
 
+# Checks
+complete -c mxq -s x -l ptr -d 'Reverse DNS of every address, forward-confirmed'
+complete -c mxq -l dnssec -d 'Whether the resolver validated each answer (AD)'
+complete -c mxq -l dane -d 'TLSA records of every exchange (RFC 7672)'
+complete -c mxq -l ns -d 'Ask every authoritative server, compare answers'
+complete -c mxq -l strict -d 'Exit 5 when a route exists but a check found a problem'
+
 # Input
 complete -c mxq -s f -l file -r -F -d 'Read domains from FILE, one per line (- for stdin)'
 complete -c mxq -l concurrency -x -d 'Queries in flight at once (default 150)'

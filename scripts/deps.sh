@@ -10,10 +10,10 @@ case "${1:-}" in
 build)	pkgs="$build" ;;
 demo)	pkgs="$build knot python3" ;;
 test)	pkgs="$build libcmocka-dev knot knot-dnsutils python3 python3-pytest
-	      python3-dnspython python3-jsonschema mandoc zsh fish jq parallel" ;;
+	      python3-dnspython python3-jsonschema mandoc zsh fish jq parallel unbound" ;;
 ci)	pkgs="$build libcmocka-dev knot knot-dnsutils python3 python3-pytest
 	      python3-dnspython python3-jsonschema mandoc zsh fish jq parallel clang
-	      libclang-rt-14-dev valgrind" ;;
+	      libclang-rt-14-dev valgrind unbound" ;;
 *)	echo "usage: $0 build|demo|test|ci" >&2; exit 2 ;;
 esac
 

@@ -393,6 +393,18 @@ negative_ttl(const struct wire_msg *m, const struct wire_rr *soa)
 	return soa->ttl < min ? soa->ttl : min;
 }
 
+/*
+ * The zone a negative answer or a referral speaks for.  Out of memory
+ * it stays NULL, which callers read as "not said".
+ */
+static void
+set_zone(struct answer *a, const struct wire_name *owner)
+{
+	a->zone = malloc(sizeof(*a->zone));
+	if (a->zone != NULL)
+		*a->zone = *owner;
+}
+
 /* What a reply without the records asked for says. */
 static void
 read_negative(struct answer *a, const struct wire_msg *m,
@@ -405,6 +417,8 @@ read_negative(struct answer *a, const struct wire_msg *m,
 
 	read_authority(m, &soa, &ns);
 	a->neg_ttl = negative_ttl(m, soa);
+	if (soa != NULL)
+		set_zone(a, &soa->owner);
 	if (m->rcode == WIRE_RCODE_NXDOMAIN) {
 		/* RFC 6604: the RCODE speaks of the last name of a chain. */
 		if (trusted)
@@ -420,9 +434,7 @@ read_negative(struct answer *a, const struct wire_msg *m,
 	}
 	if (soa == NULL && ns != NULL && !(m->flags & WIRE_FLAG_AA)) {
 		/* RFC 2308 2.2: NS and no SOA is a referral, not NODATA. */
-		a->zone = malloc(sizeof(*a->zone));
-		if (a->zone != NULL)
-			*a->zone = ns->owner;
+		set_zone(a, &ns->owner);
 		fail(a, MXQ_EREFERRAL, NULL);
 		return;
 	}

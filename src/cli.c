@@ -31,16 +31,22 @@ enum {
 	OPT_UNORDERED,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
-	OPT_NO_ADDITIONAL
+	OPT_NO_ADDITIONAL,
+	OPT_DNSSEC,
+	OPT_DANE,
+	OPT_NS,
+	OPT_STRICT
 };
 
 /* The leading ':' makes getopt tell a missing value from a bad option. */
-static const char short_opts[] = ":46f:hjnp:qst:vV";
+static const char short_opts[] = ":46f:hjnp:qst:vVx";
 
 static const struct option long_opts[] = {
 	{ "color", optional_argument, NULL, OPT_COLOR },
 	{ "colour", optional_argument, NULL, OPT_COLOR },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
+	{ "dane", no_argument, NULL, OPT_DANE },
+	{ "dnssec", no_argument, NULL, OPT_DNSSEC },
 	{ "file", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "idn", no_argument, NULL, OPT_IDN },
@@ -50,11 +56,14 @@ static const struct option long_opts[] = {
 	{ "no-idn", no_argument, NULL, OPT_NO_IDN },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "no-resolve", no_argument, NULL, 'n' },
+	{ "ns", no_argument, NULL, OPT_NS },
 	{ "port", required_argument, NULL, 'p' },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "ptr", no_argument, NULL, 'x' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "server", required_argument, NULL, OPT_SERVER },
 	{ "short", no_argument, NULL, 's' },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "tcp", no_argument, NULL, OPT_TCP },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "tries", required_argument, NULL, OPT_TRIES },
@@ -709,6 +718,22 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 		case OPT_NO_ADDITIONAL:
 			o->lookup.no_additional = 1;
 			break;
+		case 'x':
+			o->lookup.ptr = 1;
+			break;
+		case OPT_DNSSEC:
+			o->lookup.dnssec = 1;
+			break;
+		case OPT_DANE:
+			o->lookup.dane = 1;
+			o->lookup.dnssec = 1;
+			break;
+		case OPT_NS:
+			o->lookup.ns = 1;
+			break;
+		case OPT_STRICT:
+			run->strict = 1;
+			break;
 		default:
 			option_error(c, argv);
 			goto out;
@@ -734,8 +759,11 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 		goto out;
 	}
 	finish_servers(&sv, rc->port, rc);
+	o->lookup.ns_port = rc->port;
 	run->verbose = o->fmt.verbose;
 	run->short_format = o->fmt.format == FMT_SHORT;
+	run->findings = o->lookup.ptr || o->lookup.dnssec || o->lookup.ns ||
+	    run->strict;
 	st = MXQ_OK;
 out:
 	free(argv);
@@ -755,8 +783,9 @@ cli_usage(FILE *fp)
 {
 	/* The man page's SYNOPSIS, word for word (tests/system/test_docs.py). */
 	fputs(
-"usage: mxq [-46jnqsv] [-f file] [-p port] [-t seconds] [--tries n]\n"
+"usage: mxq [-46jnqsvx] [-f file] [-p port] [-t seconds] [--tries n]\n"
 "           [--server server[,server ...]] [--tcp] [--no-additional]\n"
+"           [--dnssec] [--dane] [--ns] [--strict]\n"
 "           [--with-domain | --no-domain] [--color[=when]] [--idn | --no-idn]\n"
 "           [--concurrency n] [--unordered] [--progress | --no-progress]\n"
 "           [@server] domain ...\n"
@@ -788,6 +817,14 @@ cli_help(FILE *fp)
 "  -n, --no-resolve      list MX records, do not resolve the exchanges\n"
 "      --no-additional   ignore addresses in the additional section\n"
 "\n"
+"Checks:\n"
+"  -x, --ptr             reverse DNS of every address, forward-confirmed\n"
+"      --dnssec          whether the resolver validated each answer (AD)\n"
+"      --dane            TLSA records of every exchange (RFC 7672)\n"
+"      --ns              ask every authoritative server, compare answers\n"
+"      --strict          exit 5 when a route exists but a check found\n"
+"                        a problem\n"
+"\n"
 "Input:\n"
 "  -f, --file FILE       read domains from FILE, one per line ('-': stdin)\n"
 "      --concurrency N   queries in flight at once (default 150)\n"
@@ -809,5 +846,6 @@ cli_help(FILE *fp)
 "\n"
 "Exit status: 0 a mail route exists, 1 definitively none, 2 usage error or\n"
 "invalid name, 3 temporary failure or unknown answer (timeout, SERVFAIL,\n"
-"referral...), 4 internal error.  See mxq(1) for the output formats.\n", fp);
+"referral...), 4 internal error, 5 (--strict) a route with problems.\n"
+"See mxq(1) for the output formats.\n", fp);
 }

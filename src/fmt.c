@@ -1,4 +1,6 @@
 /* What the printers share: the warnings table and the choice of printer. */
+#include <stdio.h>
+
 #include "mxq/fmt.h"
 
 const struct fmt_warning fmt_exchange_warnings[] = {
@@ -12,6 +14,13 @@ const struct fmt_warning fmt_exchange_warnings[] = {
 	    "'.' is no host: a null MX has preference 0 (RFC 7505)", NULL },
 	{ MX_W_PARTIAL, "partial", "", NULL },
 	{ MX_W_ADDRLIMIT, "address-limit", "more addresses than shown", NULL },
+	{ MX_W_ZONETWICE, "zone-twice", "the zone name twice: almost always "
+	    "a missing final dot in the zone file", NULL },
+	{ MX_W_ADDRZONE, "address-and-zone", "an IPv4 address and the zone "
+	    "name: almost always a missing final dot in the zone file",
+	    NULL },
+	{ MX_W_NOPUBLIC, "no-public-address", "no address the internet can "
+	    "reach", NULL },
 };
 const size_t fmt_nexchange_warnings =
     sizeof(fmt_exchange_warnings) / sizeof(fmt_exchange_warnings[0]);
@@ -44,4 +53,222 @@ fmt_write(struct fmt *f, const struct mx_domain *d)
 	if (st == MXQ_OK && ferror(f->out))
 		st = MXQ_EIO;
 	return st;
+}
+
+const char *
+fmt_sec_name(enum mx_sec sec)
+{
+	switch (sec) {
+	case MX_SEC_SECURE:
+		return "secure";
+	case MX_SEC_INSECURE:
+		return "insecure";
+	case MX_SEC_BOGUS:
+		return "bogus";
+	case MX_SEC_UNKNOWN:
+		return "unknown";
+	case MX_SEC_NONE:
+		break;
+	}
+	return NULL;
+}
+
+const char *
+fmt_dane_name(enum mx_dane state)
+{
+	switch (state) {
+	case MX_DANE_NONE:
+		return "none";
+	case MX_DANE_PROTECTED:
+		return "protected";
+	case MX_DANE_INSECURE:
+		return "insecure";
+	case MX_DANE_UNUSABLE:
+		return "unusable";
+	case MX_DANE_FAILED:
+		return "failed";
+	case MX_DANE_NOT_ASKED:
+		break;
+	}
+	return NULL;
+}
+
+const char *
+fmt_failure(const char *what, enum mxq_status st, const char *detail,
+    char *buf, size_t size)
+{
+	switch (st) {
+	case MXQ_EREFERRAL:
+	case MXQ_ELAME:
+	case MXQ_EBOGUS:
+		/* Their detail names the server and says what it did. */
+		if (detail != NULL) {
+			snprintf(buf, size, "%s%s", what, detail);
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		snprintf(buf, size, "%s%s%s%s%s", what, status_message(st),
+		    detail != NULL ? " (" : "", detail != NULL ? detail : "",
+		    detail != NULL ? ")" : "");
+		break;
+	}
+	return buf;
+}
+
+const char *
+fmt_addr_problem(const struct mx_addr *a, char *buf, size_t size)
+{
+	const struct mx_ptr *p = &a->ptr;
+
+	if (a->special != NULL)
+		snprintf(buf, size, "%s address, not reachable from the "
+		    "internet", a->special);
+	else if (!p->asked)
+		return NULL;
+	else if (p->status == MXQ_ENXDOMAIN || p->status == MXQ_ENODATA)
+		snprintf(buf, size, "no PTR record");
+	else if (p->status != MXQ_OK)
+		fmt_failure("PTR lookup failed: ", p->status, p->message,
+		    buf, size);
+	else if (p->nnames > 1)
+		snprintf(buf, size, "%zu PTR records", p->nnames);
+	else if (p->nnames == 1 && p->yes == 0 && p->failed == 0)
+		snprintf(buf, size, "PTR %s does not resolve to it",
+		    p->names[0]);
+	else
+		return NULL;
+	return buf;
+}
+
+const char *
+fmt_dane_problem(const struct mx_exchange *e, char *buf, size_t size)
+{
+	const struct mx_dane_info *dn = &e->dane;
+	size_t i;
+
+	switch (dn->state) {
+	case MX_DANE_INSECURE:
+		snprintf(buf, size, "TLSA records not DNSSEC-secure with "
+		    "their MX set and addresses: senders do not use them");
+		return buf;
+	case MX_DANE_UNUSABLE:
+	case MX_DANE_PROTECTED:
+		for (i = 0; i < dn->nrr; i++)
+			if (dn->rr[i].problem != NULL)
+				break;
+		if (i == dn->nrr)
+			return NULL;
+		snprintf(buf, size, "%sTLSA %u %u %u: %s",
+		    dn->state == MX_DANE_UNUSABLE ? "no usable TLSA record: " :
+		    "", dn->rr[i].usage, dn->rr[i].selector, dn->rr[i].mtype,
+		    dn->rr[i].problem);
+		return buf;
+	case MX_DANE_FAILED:
+		fmt_failure("TLSA lookup failed: ", dn->status, dn->message,
+		    buf, size);
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
+const char *
+fmt_ns_problem(const struct mx_nsserver *s, char *buf, size_t size)
+{
+	if (s->warn & MX_NSW_DOWN)
+		snprintf(buf, size, "no answer (%s)", status_message(s->status));
+	else if (s->warn & MX_NSW_LAME)
+		snprintf(buf, size, "lame: does not answer for the zone (%s)",
+		    s->message != NULL ? s->message :
+		    s->status == MXQ_OK ? "not authoritative" :
+		    status_message(s->status));
+	else if ((s->warn & MX_NSW_SERIAL) && (s->warn & MX_NSW_MX))
+		snprintf(buf, size, "an older serial and another MX set");
+	else if (s->warn & MX_NSW_SERIAL)
+		snprintf(buf, size, "an older serial");
+	else if (s->warn & MX_NSW_MX)
+		snprintf(buf, size, "another MX set");
+	else
+		return NULL;
+	return buf;
+}
+
+void
+fmt_findings(const struct mx_domain *d, void (*fn)(void *arg,
+    const char *line), void *arg)
+{
+	char words[WIRE_TEXT_MAX + 512], line[2 * WIRE_TEXT_MAX + 600];
+	char abuf[64];
+	size_t i, k;
+
+	for (i = 0; i < d->nex; i++) {
+		const struct mx_exchange *e = &d->ex[i];
+
+		for (k = 0; k < fmt_nexchange_warnings; k++) {
+			const struct fmt_warning *w = &fmt_exchange_warnings[k];
+
+			/*
+			 * The verdict says a lone '.' and a failed family;
+			 * more addresses than kept is mxq's bound, not the
+			 * domain's fault.  The rest are findings.
+			 */
+			if (!(e->warn & w->bit) ||
+			    (w->bit & (MX_W_NULLPREF | MX_W_PARTIAL |
+			    MX_W_ADDRLIMIT)))
+				continue;
+			snprintf(line, sizeof(line), "%s: %s%s%s", e->text,
+			    w->words, w->bit == MX_W_CNAME && e->ncname > 0 ?
+			    e->cname[e->ncname - 1] : "",
+			    w->bit == MX_W_CNAME && w->after != NULL ?
+			    w->after : "");
+			fn(arg, line);
+		}
+		for (k = 0; k < e->naddr; k++)
+			if (fmt_addr_problem(&e->addr[k], words, sizeof(words)) !=
+			    NULL) {
+				snprintf(line, sizeof(line), "%s %s: %s",
+				    e->text, mx_addr_text(&e->addr[k], abuf,
+				    sizeof(abuf)), words);
+				fn(arg, line);
+			}
+		if (fmt_dane_problem(e, words, sizeof(words)) != NULL) {
+			snprintf(line, sizeof(line), "%s: %s", e->text, words);
+			fn(arg, line);
+		}
+	}
+	if (d->ns == NULL)
+		return;
+	if (d->ns->status != MXQ_OK) {
+		snprintf(line, sizeof(line), "name servers not found: %s",
+		    d->ns->message != NULL ? d->ns->message :
+		    status_message(d->ns->status));
+		fn(arg, line);
+		return;
+	}
+	for (i = 0; i < d->ns->nsrv; i++) {
+		const struct mx_nsserver *s = &d->ns->srv[i];
+
+		if (fmt_ns_problem(s, words, sizeof(words)) == NULL)
+			continue;
+		snprintf(line, sizeof(line), "name server %s %s: %s", s->name,
+		    s->address != NULL ? s->address : "(no address)", words);
+		fn(arg, line);
+	}
+}
+
+static void
+count_one(void *arg, const char *line)
+{
+	(void)line;
+	++*(size_t *)arg;
+}
+
+size_t
+fmt_nfindings(const struct mx_domain *d)
+{
+	size_t n = 0;
+
+	fmt_findings(d, count_one, &n);
+	return n;
 }

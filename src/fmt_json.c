@@ -171,6 +171,177 @@ bool_member(struct jw *w, const char *k, int v)
 }
 
 static void
+null_member(struct jw *w, const char *k)
+{
+	key(w, k);
+	fputs("null", w->f);
+}
+
+static void
+hex_string(struct jw *w, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	putc('"', w->f);
+	for (i = 0; i < n; i++) {
+		putc(hex[p[i] >> 4], w->f);
+		putc(hex[p[i] & 15], w->f);
+	}
+	putc('"', w->f);
+}
+
+static void
+put_finding(void *arg, const char *line)
+{
+	struct jw *w = arg;
+
+	elem(w);
+	put_string(w, line);
+}
+
+/* What the checks found, in the words --short puts on stderr. */
+static void
+findings_member(struct jw *w, const struct mx_domain *d)
+{
+	key(w, "findings");
+	open_obj(w, '[');
+	fmt_findings(d, put_finding, w);
+	close_obj(w, ']');
+}
+
+/* Reverse DNS of an address (--ptr), or null. */
+static void
+ptr_member(struct jw *w, const struct mx_ptr *p)
+{
+	if (!p->asked) {
+		null_member(w, "ptr");
+		return;
+	}
+	key(w, "ptr");
+	open_obj(w, '{');
+	str_member(w, "status", status_name(p->status));
+	strings_member(w, "names", p->names, p->nnames);
+	key(w, "confirmed");
+	fputs(p->yes > 0 ? "true" : p->nnames > 0 && p->failed == 0 ?
+	    "false" : "null", w->f);
+	str_member(w, "message", p->message);
+	close_obj(w, '}');
+}
+
+/* The TLSA records and what a DANE sender makes of them, or null. */
+static void
+dane_member(struct jw *w, const struct mx_exchange *e)
+{
+	const struct mx_dane_info *dn = &e->dane;
+	size_t i;
+
+	if (!dn->asked) {
+		null_member(w, "dane");
+		return;
+	}
+	key(w, "dane");
+	open_obj(w, '{');
+	str_member(w, "state", fmt_dane_name(dn->state));
+	str_member(w, "status", status_name(dn->status));
+	str_member(w, "dnssec", fmt_sec_name(dn->secure));
+	key(w, "tlsa");
+	open_obj(w, '[');
+	for (i = 0; i < dn->nrr; i++) {
+		const struct mx_tlsa *t = &dn->rr[i];
+
+		elem(w);
+		open_obj(w, '{');
+		uint_member(w, "usage", t->usage);
+		uint_member(w, "selector", t->selector);
+		uint_member(w, "matching_type", t->mtype);
+		key(w, "data");
+		hex_string(w, t->data, t->len);
+		key(w, "usable");
+		fputs(t->problem == NULL ? "true" : "false", w->f);
+		str_member(w, "problem", t->problem);
+		close_obj(w, '}');
+	}
+	close_obj(w, ']');
+	str_member(w, "message", dn->message);
+	close_obj(w, '}');
+}
+
+static const char *
+ns_finding_name(unsigned bit)
+{
+	switch (bit) {
+	case MX_NSW_SERIAL:
+		return "serial";
+	case MX_NSW_MX:
+		return "mx";
+	case MX_NSW_LAME:
+		return "lame";
+	case MX_NSW_DOWN:
+		return "no-answer";
+	}
+	return "?";
+}
+
+static void
+ns_findings(struct jw *w, unsigned warn)
+{
+	unsigned bit;
+
+	key(w, "findings");
+	open_obj(w, '[');
+	for (bit = 1; bit <= MX_NSW_DOWN; bit <<= 1)
+		if (warn & bit) {
+			elem(w);
+			put_string(w, ns_finding_name(bit));
+		}
+	close_obj(w, ']');
+}
+
+/* Every authoritative server (--ns), or null. */
+static void
+ns_member(struct jw *w, const struct mx_ns *ns)
+{
+	size_t i;
+
+	if (ns == NULL) {
+		null_member(w, "ns");
+		return;
+	}
+	key(w, "ns");
+	open_obj(w, '{');
+	str_member(w, "zone", ns->zone);
+	str_member(w, "status", status_name(ns->status));
+	str_member(w, "message", ns->message);
+	ns_findings(w, ns->warn);
+	key(w, "servers");
+	open_obj(w, '[');
+	for (i = 0; i < ns->nsrv; i++) {
+		const struct mx_nsserver *s = &ns->srv[i];
+
+		elem(w);
+		open_obj(w, '{');
+		str_member(w, "name", s->name);
+		str_member(w, "address", s->address);
+		str_member(w, "status", status_name(s->status));
+		key(w, "authoritative");
+		fputs(s->authoritative ? "true" : "false", w->f);
+		key(w, "serial");
+		if (s->status == MXQ_OK && s->authoritative)
+			put_uint(w, s->serial);
+		else
+			fputs("null", w->f);
+		str_member(w, "mx_status", status_name(s->mx_status));
+		strings_member(w, "mx", s->mx, s->nmx);
+		str_member(w, "message", s->message);
+		ns_findings(w, s->warn);
+		close_obj(w, '}');
+	}
+	close_obj(w, ']');
+	close_obj(w, '}');
+}
+
+static void
 exchange(struct jw *w, const struct mx_domain *d, size_t i)
 {
 	const struct mx_exchange *e = &d->ex[i];
@@ -205,9 +376,14 @@ exchange(struct jw *w, const struct mx_domain *d, size_t i)
 		uint_member(w, "ttl", a->ttl);
 		str_member(w, "source", a->source == MX_SRC_ADDITIONAL ?
 		    "additional" : "answer");
+		str_member(w, "special", a->special);
+		str_member(w, "dnssec", fmt_sec_name(a->family == 4 ?
+		    e->fam4.secure : e->fam6.secure));
+		ptr_member(w, &a->ptr);
 		close_obj(w, '}');
 	}
 	close_obj(w, ']');
+	dane_member(w, e);
 	if (e->naddr == 0 && e->status != MXQ_OK) {
 		const char *m = e->fam4.message != NULL ? e->fam4.message :
 		    e->fam6.message;
@@ -261,6 +437,9 @@ fmt_json_write(struct fmt *c, const struct mx_domain *d)
 	warnings_member(&w, d->warn, fmt_domain_warnings,
 	    fmt_ndomain_warnings);
 	str_member(&w, "message", d->message);
+	str_member(&w, "dnssec", fmt_sec_name(d->secure));
+	findings_member(&w, d);
+	ns_member(&w, d->ns);
 	key(&w, "exchanges");
 	open_obj(&w, '[');
 	for (i = 0; i < d->nex; i++) {

@@ -1,4 +1,5 @@
 /* Human output: a header per domain, one row per exchange. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,7 +119,57 @@ header(struct fmt *c, const struct mx_domain *d)
 		fprintf(f, "%s%s%s", col(c, C_YEL), msg, col(c, C_OFF));
 		break;
 	}
+	if (d->secure != MX_SEC_NONE && d->secure != MX_SEC_BOGUS)
+		fprintf(f, "  (DNSSEC %s)", fmt_sec_name(d->secure));
 	fputc('\n', f);
+}
+
+/* --ns: one line when every server agrees, else one per server. */
+static void
+ns_block(struct fmt *c, const struct mx_domain *d)
+{
+	const struct mx_ns *ns = d->ns;
+	char words[WIRE_TEXT_MAX + 512];
+	FILE *f = c->out;
+	size_t i, k;
+
+	if (ns == NULL)
+		return;
+	if (ns->status != MXQ_OK) {
+		fprintf(f, "  %sname servers not found: %s%s\n", col(c, C_RED),
+		    ns->message != NULL ? ns->message :
+		    status_message(ns->status), col(c, C_OFF));
+		return;
+	}
+	if (ns->warn == 0 && !c->cfg.verbose) {
+		fprintf(f, "  name servers of %s: %zu, %s (serial %lu)\n",
+		    ns->zone, ns->nsrv, ns->nsrv == 1 ? "no other to compare" :
+		    "all agree",
+		    ns->nsrv > 0 ? (unsigned long)ns->srv[0].serial : 0UL);
+		return;
+	}
+	fprintf(f, "  %sname servers of %s%s%s\n", ns->warn ? col(c, C_RED) :
+	    "", ns->zone, ns->warn ? " disagree:" : ":",
+	    ns->warn ? col(c, C_OFF) : "");
+	for (i = 0; i < ns->nsrv; i++) {
+		const struct mx_nsserver *s = &ns->srv[i];
+
+		fprintf(f, "    %s  %s", s->name,
+		    s->address != NULL ? s->address : "-");
+		if (s->status == MXQ_OK && s->authoritative)
+			fprintf(f, "  serial %lu", (unsigned long)s->serial);
+		if (s->mx_status == MXQ_OK || s->mx_status == MXQ_ENODATA) {
+			fputs("  MX", f);
+			for (k = 0; k < s->nmx; k++)
+				fprintf(f, "%s %s", k > 0 ? "," : "", s->mx[k]);
+			if (s->nmx == 0)
+				fputs(" none", f);
+		}
+		if (fmt_ns_problem(s, words, sizeof(words)) != NULL)
+			fprintf(f, "  %s(%s)%s", col(c, C_YEL), words,
+			    col(c, C_OFF));
+		fputc('\n', f);
+	}
 }
 
 static void
@@ -163,6 +214,7 @@ problem(struct fmt *c, const struct mx_exchange *e)
 {
 	const char *m = e->fam4.message != NULL ? e->fam4.message :
 	    e->fam6.message;
+	char words[WIRE_TEXT_MAX + 512];
 	FILE *f = c->out;
 	size_t i;
 
@@ -187,19 +239,30 @@ problem(struct fmt *c, const struct mx_exchange *e)
 		    c->cfg.family == 6 ? "no address: no AAAA record" :
 		    "no address: no A or AAAA records", f);
 		break;
-	case MXQ_EREFERRAL:
-	case MXQ_ELAME:
-		/* Their detail names the server and says what it did. */
-		fprintf(f, "lookup failed: %s",
-		    m != NULL ? m : status_message(e->status));
-		break;
 	default:
-		fprintf(f, "lookup failed: %s", status_message(e->status));
-		if (m != NULL)
-			fprintf(f, " (%s)", m);
+		fputs(fmt_failure("lookup failed: ", e->status, m, words,
+		    sizeof(words)), f);
 		break;
 	}
 	fputs(col(c, C_OFF), f);
+}
+
+/* The findings of the checks about an exchange, as row notes. */
+static void
+extra_notes(struct fmt *c, const struct mx_exchange *e)
+{
+	char words[WIRE_TEXT_MAX + 512], abuf[64];
+	FILE *f = c->out;
+	size_t k;
+
+	for (k = 0; k < e->naddr; k++)
+		if (fmt_addr_problem(&e->addr[k], words, sizeof(words)) != NULL)
+			fprintf(f, "  %s(%s: %s)%s", col(c, C_YEL),
+			    mx_addr_text(&e->addr[k], abuf, sizeof(abuf)), words,
+			    col(c, C_OFF));
+	if (fmt_dane_problem(e, words, sizeof(words)) != NULL)
+		fprintf(f, "  %s(DANE: %s)%s", col(c, C_YEL), words,
+		    col(c, C_OFF));
 }
 
 static void
@@ -232,8 +295,11 @@ notes(struct fmt *c, const struct mx_domain *d, size_t i)
 		}
 		fprintf(f, ")%s", col(c, C_OFF));
 	}
+	extra_notes(c, e);
 	if (mx_is_backup(d, i))
 		fprintf(f, "  %s[backup]%s", col(c, C_DIM), col(c, C_OFF));
+	if (e->dane.state == MX_DANE_PROTECTED)
+		fprintf(f, "  %s[DANE]%s", col(c, C_GREEN), col(c, C_OFF));
 }
 
 /* --verbose: TTLs, and one address per line with where it came from. */
@@ -264,13 +330,35 @@ row_verbose(struct fmt *c, const struct mx_domain *d, size_t i, int pw)
 	}
 	for (k = 0; k < e->naddr; k++) {
 		const struct mx_addr *a = &e->addr[k];
+		const char *sec = fmt_sec_name(a->family == 4 ?
+		    e->fam4.secure : e->fam6.secure);
+		size_t n;
 
-		fprintf(f, "  %*s    %s%-4s %s%s  ttl %lu%s\n", pw, "",
+		fprintf(f, "  %*s    %s%-4s %s%s  ttl %lu%s%s%s", pw, "",
 		    col(c, C_GREEN), a->family == 4 ? "A" : "AAAA",
 		    mx_addr_text(a, buf, sizeof(buf)), col(c, C_OFF),
 		    (unsigned long)a->ttl,
 		    a->source == MX_SRC_ADDITIONAL ?
-		    "  (additional section)" : "");
+		    "  (additional section)" : "",
+		    sec != NULL ? "  DNSSEC " : "", sec != NULL ? sec : "");
+		for (n = 0; n < a->ptr.nnames; n++)
+			fprintf(f, "  PTR %s%s", a->ptr.names[n],
+			    n < CHAR_BIT * sizeof(a->ptr.confirmed) &&
+			    (a->ptr.confirmed >> n & 1) ? " (confirmed)" : "");
+		fputc('\n', f);
+	}
+	for (k = 0; k < e->dane.nrr; k++) {
+		const struct mx_tlsa *t = &e->dane.rr[k];
+		size_t n;
+
+		/* The data shortened: the first 8 bytes; JSON has it all. */
+		fprintf(f, "  %*s    TLSA %u %u %u ", pw, "", t->usage,
+		    t->selector, t->mtype);
+		for (n = 0; n < t->len && n < 8; n++)
+			fprintf(f, "%02x", t->data[n]);
+		fprintf(f, "%s (%zu bytes)%s%s\n", t->len > 8 ? "..." : "",
+		    t->len, t->problem != NULL ? ": " : "",
+		    t->problem != NULL ? t->problem : "");
 	}
 }
 
@@ -321,8 +409,10 @@ fmt_text_write(struct fmt *c, const struct mx_domain *d)
 			fprintf(c->out, " -> %s", d->cname[i]);
 		fputc('\n', c->out);
 	}
-	if (d->nullmx || (d->verdict == MX_V_UNKNOWN && d->nex == 0))
+	if (d->nullmx || (d->verdict == MX_V_UNKNOWN && d->nex == 0)) {
+		ns_block(c, d);
 		return ferror(c->out) ? MXQ_EIO : MXQ_OK;
+	}
 	for (i = 0; i < d->nex; i++) {
 		size_t w = width(shown(c, d->ex[i].text, d->ex[i].utext));
 		char digits[8];
@@ -342,5 +432,6 @@ fmt_text_write(struct fmt *c, const struct mx_domain *d)
 			fputc('\n', c->out);
 		row(c, d, i, pw, ew);
 	}
+	ns_block(c, d);
 	return ferror(c->out) ? MXQ_EIO : MXQ_OK;
 }

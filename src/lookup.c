@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mxq/answer.h"
+#include "mxq/check.h"
 #include "mxq/lookup.h"
 #include "mxq/wire.h"
 
@@ -48,14 +49,50 @@ fail(struct lookup *l, enum mxq_status st)
 		l->fatal = st;
 }
 
-/* ---- words for what went wrong ----------------------------------------- */
+/* ---- what checks see (mxq/check.h) ------------------------------------- */
 
-/*
- * The detail of a failed answer, with the server named where it is the
- * server's doing.  Written into buf; NULL when the status says it all.
- */
-static const char *
-answer_words(const struct answer *a, const char *server, char *buf,
+enum mxq_status
+domain_ask(struct domain *dom, const struct question_key *key, unsigned how,
+    question_fn *fn, size_t index, int tag)
+{
+	return questions_ask(dom->l->qs, &dom->owner, key, how, fn, dom, index,
+	    tag);
+}
+
+struct mx_domain *
+domain_model(struct domain *dom)
+{
+	return dom->d;
+}
+
+const struct lookup_config *
+domain_config(const struct domain *dom)
+{
+	return &dom->l->cfg;
+}
+
+struct resolver *
+domain_resolver(struct domain *dom)
+{
+	return dom->l->r;
+}
+
+void
+domain_fail(struct domain *dom, enum mxq_status st)
+{
+	fail(dom->l, st);
+}
+
+unsigned
+domain_query_flags(const struct domain *dom)
+{
+	/* RFC 6840 5.7: AD in the query asks the resolver to say. */
+	return WIRE_QUERY_RD | (dom->l->cfg.dnssec ?
+	    WIRE_QUERY_DO | WIRE_QUERY_AD : 0);
+}
+
+const char *
+check_answer_words(const struct answer *a, const char *server, char *buf,
     size_t size)
 {
 	char zone[WIRE_TEXT_MAX];
@@ -77,9 +114,49 @@ answer_words(const struct answer *a, const char *server, char *buf,
 		    "trusted", a->rcode == WIRE_RCODE_NXDOMAIN ? "NXDOMAIN" :
 		    "NODATA", server);
 		return buf;
+	case MXQ_EBOGUS:
+		/* RFC 8914: the resolver's own words, when it sent them. */
+		if (a->ede >= 0 && a->ede_text != NULL)
+			snprintf(buf, size, "DNSSEC validation failed at %s: "
+			    "%s (extended error %d)", server, a->ede_text,
+			    a->ede);
+		else if (a->ede >= 0)
+			snprintf(buf, size, "DNSSEC validation failed at %s "
+			    "(extended error %d)", server, a->ede);
+		else
+			snprintf(buf, size, "DNSSEC validation failed at %s",
+			    server);
+		return buf;
 	default:
 		return a->why;
 	}
+}
+
+enum mx_sec
+check_answer_sec(const struct lookup_config *cfg, const struct answer *a)
+{
+	if (!cfg->dnssec)
+		return MX_SEC_NONE;
+	if (a->status == MXQ_EBOGUS)
+		return MX_SEC_BOGUS;
+	if (a->rcode < 0 || (a->status != MXQ_OK &&
+	    a->status != MXQ_ENODATA && a->status != MXQ_ENXDOMAIN))
+		return MX_SEC_UNKNOWN;
+	return (a->flags & WIRE_FLAG_AD) ? MX_SEC_SECURE : MX_SEC_INSECURE;
+}
+
+void
+check_failed_answer(struct answer *a, struct question_result *res,
+    enum mxq_status st)
+{
+	memset(a, 0, sizeof(*a));
+	a->status = st;
+	a->rcode = -1;
+	a->ede = -1;
+	a->why = st == MXQ_ELIMIT ? "too many questions waiting" : NULL;
+	memset(res, 0, sizeof(*res));
+	res->answer = a;
+	res->server = -1;
 }
 
 static void
@@ -98,90 +175,13 @@ copy_chain(struct lookup *l, char ***dst, size_t *ndst,
 	}
 }
 
-/* ---- the rows: A and AAAA ---------------------------------------------- */
+/* ---- the rows: questions of every exchange ------------------------------ */
 
-static int
-family_of(const struct lookup_check *c)
-{
-	return c->type == WIRE_TYPE_A ? 4 : 6;
-}
-
-static struct mx_family *
-family(struct mx_exchange *e, const struct lookup_check *c)
-{
-	return family_of(c) == 4 ? &e->fam4 : &e->fam6;
-}
-
-static int
-want_a(const struct lookup_config *cfg, const struct mx_exchange *e)
-{
-	(void)e;
-	return cfg->family != 6;
-}
-
-static int
-want_aaaa(const struct lookup_config *cfg, const struct mx_exchange *e)
-{
-	(void)e;
-	return cfg->family != 4;
-}
-
-static void
-asked_address(const struct lookup_check *c, struct mx_exchange *e)
-{
-	struct mx_family *f = family(e, c);
-
-	/* Until an answer says otherwise: what the deadline leaves. */
-	f->asked = 1;
-	f->status = MXQ_ETIMEOUT;
-}
-
-static void
-take_address(const struct lookup_check *c, struct mx_domain *d,
-    struct mx_exchange *e, const struct question_result *res,
-    const char *server)
-{
-	const struct answer *a = res->answer;
-	struct mx_family *f = family(e, c);
-	char buf[WIRE_TEXT_MAX + 200];
-	const char *why;
-	size_t i;
-
-	f->status = a->status;
-	why = answer_words(a, server, buf, sizeof(buf));
-	if (why != NULL)
-		mx_set_string(&f->message, why);
-	for (i = 0; i < a->nrr; i++) {
-		uint8_t bytes[16];
-		int fam;
-
-		if (answer_addr(&a->rr[i], &fam, bytes) == MXQ_OK)
-			mx_exchange_add_addr(e, fam, bytes, a->rr[i].ttl,
-			    MX_SRC_ANSWER);
-	}
-	if (a->nchain > 0 && e->ncname == 0) {
-		char text[WIRE_TEXT_MAX];
-
-		for (i = 0; i < a->nchain; i++) {
-			wire_name_to_text(&a->chain[i], text);
-			mx_chain_add(&e->cname, &e->ncname, text);
-		}
-		/* The implicit MX is the domain: an alias is fine there. */
-		if (!d->implicit)
-			e->warn |= MX_W_CNAME;
-	}
-}
-
-const struct lookup_check lookup_address_checks[] = {
-	{ "A", WIRE_TYPE_A, NULL, 0, 1, want_a, take_address,
-	    asked_address },
-	{ "AAAA", WIRE_TYPE_AAAA, NULL, 0, 1, want_aaaa, take_address,
-	    asked_address },
+const struct lookup_check *const lookup_default_checks[] = {
+	&check_a_row, &check_aaaa_row, &check_tlsa_row,
 };
-const size_t lookup_address_nchecks =
-    sizeof(lookup_address_checks) / sizeof(lookup_address_checks[0]);
-
-/* ---- asking ------------------------------------------------------------ */
+const size_t lookup_default_nchecks =
+    sizeof(lookup_default_checks) / sizeof(lookup_default_checks[0]);
 
 static void on_check(void *arg, size_t index, int tag,
     const struct question_result *res);
@@ -207,48 +207,7 @@ check_name(const struct lookup_check *c, const struct mx_exchange *e,
 	return 0;
 }
 
-/*
- * The rows of glue type answered by the additional section of the MX
- * reply (only addresses that answer.c found in bailiwick): taken, and
- * not asked.  Returns 1 when it was.
- */
-static int
-take_glue(struct lookup *l, struct mx_exchange *e, const struct answer *mx,
-    const struct lookup_check *c)
-{
-	size_t i;
-	int used = 0;
-
-	if (mx == NULL || l->cfg.no_additional || !c->glue)
-		return 0;
-	for (i = 0; i < mx->nextra; i++) {
-		const struct answer_rr *rr = &mx->extra[i];
-		struct wire_name owner;
-		uint8_t bytes[16];
-		int fam;
-
-		if (rr->type != c->type)
-			continue;
-		answer_owner(rr, &owner);
-		if (!wire_name_equal(&owner, &e->name) ||
-		    answer_addr(rr, &fam, bytes) != MXQ_OK)
-			continue;
-		if (mx_exchange_add_addr(e, fam, bytes, rr->ttl,
-		    MX_SRC_ADDITIONAL) != MXQ_OK)
-			fail(l, MXQ_ENOMEM);
-		used = 1;
-	}
-	if (used) {
-		struct mx_family *f = family(e, c);
-
-		f->asked = 1;
-		f->status = MXQ_OK;
-		l->additional++;
-	}
-	return used;
-}
-
-/* A question that could not even be asked: the row takes that. */
+/* A row takes what the lookup could not do, in its words. */
 static void
 take_failure(struct lookup *l, const struct lookup_check *c,
     struct mx_domain *d, struct mx_exchange *e, enum mxq_status st)
@@ -258,15 +217,8 @@ take_failure(struct lookup *l, const struct lookup_check *c,
 
 	if (st == MXQ_ENOMEM)
 		fail(l, st);
-	memset(&a, 0, sizeof(a));
-	a.status = st;
-	a.rcode = -1;
-	a.ede = -1;
-	a.why = st == MXQ_ELIMIT ? "too many questions waiting" : NULL;
-	memset(&res, 0, sizeof(res));
-	res.answer = &a;
-	res.server = -1;
-	c->take(c, d, e, &res, "?");
+	check_failed_answer(&a, &res, st);
+	c->take(c, &l->cfg, d, e, &res, "?");
 }
 
 /* Every row for exchange i of domain dom. */
@@ -277,22 +229,32 @@ ask_exchange(struct domain *dom, size_t i, const struct answer *mx)
 	size_t k;
 
 	for (k = 0; k < l->cfg.nchecks; k++) {
-		const struct lookup_check *c = &l->cfg.checks[k];
+		const struct lookup_check *c = l->cfg.checks[k];
 		struct mx_exchange *e = &dom->d->ex[i];
 		struct question_key key;
 		enum mxq_status st;
+		size_t before = e->naddr;
 
 		if (c->wanted != NULL && !c->wanted(&l->cfg, e))
 			continue;
-		if (take_glue(l, e, mx, c))
+		/*
+		 * AD vouches for the answer and authority sections only (RFC
+		 * 4035 3.2.3): with --dnssec the addresses are asked.
+		 */
+		if (!l->cfg.no_additional && !l->cfg.dnssec && c->glue &&
+		    check_addr_glue(c, e, mx)) {
+			l->additional++;
+			if (e->naddr > before)
+				check_ptr_start(dom, i, before);
 			continue;
+		}
 		if (c->asked != NULL)
 			c->asked(c, e);
 		memset(&key, 0, sizeof(key));
 		if (check_name(c, e, &key.name) != 0)
 			continue;	/* too long with the prefix: no such name */
 		key.type = c->type;
-		key.flags = WIRE_QUERY_RD | c->flags;
+		key.flags = domain_query_flags(dom) | c->flags;
 		key.server = -1;
 		/* Exchanges are shared between domains: keep the answers. */
 		st = questions_ask(l->qs, &dom->owner, &key,
@@ -308,10 +270,14 @@ on_check(void *arg, size_t index, int tag, const struct question_result *res)
 {
 	struct domain *dom = arg;
 	struct lookup *l = dom->l;
-	const struct lookup_check *c = &l->cfg.checks[tag];
+	const struct lookup_check *c = l->cfg.checks[tag];
+	struct mx_exchange *e = &dom->d->ex[index];
+	size_t before = e->naddr;
 
-	c->take(c, dom->d, &dom->d->ex[index], res,
+	c->take(c, &l->cfg, dom->d, e, res,
 	    resolver_server_text(l->r, res->server));
+	if (e->naddr > before)
+		check_ptr_start(dom, index, before);
 }
 
 /* The MX records of the answer into the model: exchanges, '.' rules. */
@@ -388,13 +354,14 @@ on_mx(void *arg, size_t index, int tag, const struct question_result *res)
 	d->rcode = a->rcode;
 	d->flags = a->flags;
 	d->notes = model_notes(res->notes);
+	d->secure = check_answer_sec(&l->cfg, a);
 	if (res->server >= 0) {
 		const char *name = resolver_server_name(l->r, res->server);
 
 		mx_set_string(&d->server, server);
 		mx_set_string(&d->server_name, name[0] != '\0' ? name : NULL);
 	}
-	why = answer_words(a, server, buf, sizeof(buf));
+	why = check_answer_words(a, server, buf, sizeof(buf));
 	if (why != NULL)
 		mx_set_string(&d->message, why);
 	copy_chain(l, &d->cname, &d->ncname, a);
@@ -520,12 +487,13 @@ lookup_add(struct lookup *l, struct mx_domain *d)
 	memset(&key, 0, sizeof(key));
 	key.name = d->qname;
 	key.type = WIRE_TYPE_MX;
-	key.flags = WIRE_QUERY_RD;
+	key.flags = domain_query_flags(dom);
 	key.server = -1;
+	/* dom may be handed over and gone once it is let go. */
+	questions_hold(&dom->owner);
 	/*
 	 * A domain is rarely asked twice in a run, and every answer kept
-	 * pushes one that others share out of the cache: not kept.  dom may
-	 * be handed over and gone when this returns.
+	 * pushes one that others share out of the cache: not kept.
 	 */
 	st = questions_ask(l->qs, &dom->owner, &key, 0, on_mx, dom, 0, 0);
 	if (st != MXQ_OK) {
@@ -534,8 +502,10 @@ lookup_add(struct lookup *l, struct mx_domain *d)
 		d->status = st;
 		mx_set_string(&d->message, st == MXQ_ELIMIT ?
 		    "too many questions waiting" : NULL);
-		finish(l, dom);
 	}
+	if (st == MXQ_OK && l->cfg.ns)
+		check_ns_start(dom);
+	questions_release(l->qs, &dom->owner);
 	return l->fatal;
 }
 
@@ -611,9 +581,11 @@ lookup_new(const struct lookup_config *cfg, struct resolver *r,
 		return MXQ_ENOMEM;
 	l->cfg = *cfg;
 	if (l->cfg.checks == NULL) {
-		l->cfg.checks = lookup_address_checks;
-		l->cfg.nchecks = lookup_address_nchecks;
+		l->cfg.checks = lookup_default_checks;
+		l->cfg.nchecks = lookup_default_nchecks;
 	}
+	if (l->cfg.dane)
+		l->cfg.dnssec = 1;	/* DANE stands on DNSSEC (RFC 7672) */
 	l->r = r;
 	l->done = done;
 	l->done_arg = arg;

@@ -42,12 +42,41 @@ chain_free(char **chain, size_t n)
 static void
 exchange_clear(struct mx_exchange *e)
 {
+	size_t i;
+
 	free(e->text);
 	free(e->utext);
 	free(e->fam4.message);
 	free(e->fam6.message);
+	for (i = 0; i < e->naddr; i++) {
+		chain_free(e->addr[i].ptr.names, e->addr[i].ptr.nnames);
+		free(e->addr[i].ptr.message);
+	}
 	free(e->addr);
 	chain_free(e->cname, e->ncname);
+	for (i = 0; i < e->dane.nrr; i++)
+		free(e->dane.rr[i].data);
+	free(e->dane.rr);
+	free(e->dane.message);
+}
+
+static void
+ns_free(struct mx_ns *ns)
+{
+	size_t i;
+
+	if (ns == NULL)
+		return;
+	for (i = 0; i < ns->nsrv; i++) {
+		free(ns->srv[i].name);
+		free(ns->srv[i].address);
+		free(ns->srv[i].message);
+		chain_free(ns->srv[i].mx, ns->srv[i].nmx);
+	}
+	free(ns->srv);
+	free(ns->zone);
+	free(ns->message);
+	free(ns);
 }
 
 void
@@ -67,6 +96,7 @@ mx_domain_free(struct mx_domain *d)
 	free(d->message);
 	free(d->server);
 	free(d->server_name);
+	ns_free(d->ns);
 	free(d);
 }
 
@@ -134,6 +164,89 @@ mx_text_is_ip(const char *text)
 	    inet_pton(AF_INET6, buf, tmp) == 1;
 }
 
+/* Offsets of the labels of n (the root not counted); returns how many. */
+static size_t
+label_offsets(const struct wire_name *n, size_t off[WIRE_NAME_MAX / 2])
+{
+	size_t i = 0, k = 0;
+
+	while (i < n->len && n->data[i] != 0) {
+		off[k++] = i;
+		i += 1 + (size_t)n->data[i];
+	}
+	return k;
+}
+
+/* Bytes a[0..len) and b[0..len) equal, ASCII case ignored. */
+static int
+same_bytes_nocase(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		int ca = a[i], cb = b[i];
+
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 'a' - 'A';
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 'a' - 'A';
+		if (ca != cb)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+decimal_octet(const uint8_t *label)
+{
+	size_t n = label[0], i;
+	unsigned v = 0;
+
+	if (n == 0 || n > 3 || (n > 1 && label[1] == '0'))
+		return 0;
+	for (i = 1; i <= n; i++) {
+		if (label[i] < '0' || label[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned)(label[i] - '0');
+	}
+	return v <= 255;
+}
+
+/*
+ * The slips of a zone file that leave a name without its final dot, so
+ * that the zone is appended to it: "mail.example.com.example.com." (the
+ * zone twice) and "192.0.2.2.example.com." (an IPv4 address and the
+ * zone), the zone being some ancestor of the domain.  MX_W_* bits.
+ */
+static unsigned
+zone_slips(const struct wire_name *ex, const struct wire_name *domain)
+{
+	size_t eo[WIRE_NAME_MAX / 2], qo[WIRE_NAME_MAX / 2];
+	size_t ne = label_offsets(ex, eo), nq = label_offsets(domain, qo);
+	size_t k, zlen;
+	unsigned warn = 0;
+
+	for (k = 1; k <= nq; k++) {
+		const uint8_t *zone = domain->data + qo[nq - k];
+
+		zlen = (size_t)(domain->len - 1) - qo[nq - k];
+		/* The zone twice at the end: zone.zone. (zones of 2 labels up) */
+		if (k >= 2 && ne >= 2 * k &&
+		    same_bytes_nocase(ex->data + eo[ne - k], zone, zlen) &&
+		    same_bytes_nocase(ex->data + eo[ne - 2 * k], zone, zlen))
+			warn |= MX_W_ZONETWICE;
+		/* Four decimal octets, then the zone. */
+		if (ne == 4 + k &&
+		    same_bytes_nocase(ex->data + eo[4], zone, zlen) &&
+		    decimal_octet(ex->data + eo[0]) &&
+		    decimal_octet(ex->data + eo[1]) &&
+		    decimal_octet(ex->data + eo[2]) &&
+		    decimal_octet(ex->data + eo[3]))
+			warn |= MX_W_ADDRZONE;
+	}
+	return warn;
+}
+
 struct mx_exchange *
 mx_domain_add_exchange(struct mx_domain *d, uint16_t pref, uint32_t ttl,
     const struct wire_name *name)
@@ -159,6 +272,8 @@ mx_domain_add_exchange(struct mx_domain *d, uint16_t pref, uint32_t ttl,
 	e->fam4.status = e->fam6.status = MXQ_OK;
 	if (mx_text_is_ip(text))
 		e->warn |= MX_W_IPLITERAL;
+	if (!wire_name_equal(name, &d->qname))
+		e->warn |= zone_slips(name, &d->qname);
 	d->nex++;
 	return e;
 }
@@ -375,6 +490,130 @@ set_message(struct mx_domain *d, size_t real, size_t failed)
 	mx_set_string(&d->message, verdict_text(d, mx_domain_outcome(d)));
 }
 
+/* Every address record set of e that was asked is secure. */
+static int
+addresses_secure(const struct mx_exchange *e)
+{
+	const struct mx_family *f[2] = { &e->fam4, &e->fam6 };
+	int i, any = 0;
+
+	for (i = 0; i < 2; i++) {
+		if (!f[i]->asked)
+			continue;
+		if (f[i]->secure != MX_SEC_SECURE)
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
+/*
+ * What a DANE sender makes of the exchange (RFC 7672 2.2): TLSA records
+ * count only when they, the MX set and the exchange's addresses are all
+ * secure, and only records of usage 2 or 3 with a known selector and
+ * matching type can be used.
+ */
+static void
+dane_finish(struct mx_exchange *e, enum mx_sec mx_secure)
+{
+	struct mx_dane_info *dn = &e->dane;
+	size_t i, usable = 0;
+
+	if (!dn->asked)
+		dn->state = MX_DANE_NOT_ASKED;
+	else if (dn->status == MXQ_ENODATA || dn->status == MXQ_ENXDOMAIN)
+		dn->state = MX_DANE_NONE;
+	else if (dn->status != MXQ_OK || dn->nrr == 0)
+		dn->state = MX_DANE_FAILED;
+	else if (dn->secure != MX_SEC_SECURE || mx_secure != MX_SEC_SECURE ||
+	    !addresses_secure(e))
+		dn->state = MX_DANE_INSECURE;
+	else {
+		for (i = 0; i < dn->nrr; i++)
+			if (dn->rr[i].problem == NULL)
+				usable++;
+		dn->state = usable > 0 ? MX_DANE_PROTECTED : MX_DANE_UNUSABLE;
+	}
+}
+
+/* RFC 1982: serial a is older than serial b. */
+static int
+serial_older(uint32_t a, uint32_t b)
+{
+	return a != b && (int32_t)(b - a) > 0;
+}
+
+static int
+same_mx_set(const struct mx_nsserver *a, const struct mx_nsserver *b)
+{
+	size_t i;
+
+	if (a->nmx != b->nmx)
+		return 0;
+	for (i = 0; i < a->nmx; i++)
+		if (casecmp_ascii(a->mx[i], b->mx[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+mx_set_known(const struct mx_nsserver *s)
+{
+	return s->mx_status == MXQ_OK || s->mx_status == MXQ_ENODATA ||
+	    s->mx_status == MXQ_ENXDOMAIN;
+}
+
+/*
+ * Compare what the authoritative servers said: the newest serial and
+ * the MX set most of them serve are the reference; every server that
+ * differs, does not answer for the zone, or does not answer at all is
+ * marked.
+ */
+static void
+ns_finish(struct mx_ns *ns)
+{
+	const struct mx_nsserver *ref = NULL;
+	uint32_t newest = 0;
+	size_t i, j, best = 0;
+	int have_serial = 0;
+
+	if (ns == NULL)
+		return;
+	for (i = 0; i < ns->nsrv; i++) {
+		struct mx_nsserver *s = &ns->srv[i];
+		size_t votes = 0;
+
+		if (s->status == MXQ_OK && s->authoritative) {
+			if (!have_serial || serial_older(newest, s->serial))
+				newest = s->serial;
+			have_serial = 1;
+		}
+		if (!mx_set_known(s))
+			continue;
+		for (j = 0; j < ns->nsrv; j++)
+			if (mx_set_known(&ns->srv[j]) &&
+			    same_mx_set(s, &ns->srv[j]))
+				votes++;
+		if (votes > best) {
+			best = votes;
+			ref = s;
+		}
+	}
+	for (i = 0; i < ns->nsrv; i++) {
+		struct mx_nsserver *s = &ns->srv[i];
+
+		if (s->status == MXQ_ETIMEOUT || s->status == MXQ_EUNREACH)
+			s->warn |= MX_NSW_DOWN;
+		else if (s->status != MXQ_OK || !s->authoritative)
+			s->warn |= MX_NSW_LAME;
+		else if (s->serial != newest)
+			s->warn |= MX_NSW_SERIAL;
+		if (ref != NULL && mx_set_known(s) && !same_mx_set(s, ref))
+			s->warn |= MX_NSW_MX;
+		ns->warn |= s->warn;
+	}
+}
+
 void
 mx_domain_finish(struct mx_domain *d)
 {
@@ -398,6 +637,9 @@ mx_domain_finish(struct mx_domain *d)
 		}
 	}
 	mx_sort(d);
+	for (i = 0; i < d->nex; i++)
+		dane_finish(&d->ex[i], d->secure);
+	ns_finish(d->ns);
 
 	if (d->status == MXQ_EINVAL)
 		d->verdict = MX_V_INVALID;

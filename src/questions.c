@@ -34,6 +34,12 @@ struct question {
 	/* Done: the answer.  In flight after an alias: the chain so far. */
 	struct answer answer;
 	int partial;
+	/*
+	 * A DNSSEC question that got SERVFAIL is asked again with CD: the
+	 * first answer waits here meanwhile.
+	 */
+	struct answer servfail;
+	int checking;
 	int server;
 	unsigned notes;
 	double expires;			/* cached until, on the run's clock */
@@ -149,6 +155,7 @@ question_free(struct question *q)
 		free(w);
 	}
 	answer_clear(&q->answer);
+	answer_clear(&q->servfail);
 	free(q);
 }
 
@@ -292,6 +299,18 @@ owner_release(struct questions *qs, struct owner *o)
 }
 
 void
+questions_hold(struct owner *o)
+{
+	o->pending++;
+}
+
+void
+questions_release(struct questions *qs, struct owner *o)
+{
+	owner_release(qs, o);
+}
+
+void
 questions_drop(struct questions *qs, struct owner *o)
 {
 	struct waiter *w, *next;
@@ -383,6 +402,49 @@ no_reply_why(enum mxq_status st, unsigned notes)
 
 static void send_question(struct questions *qs, struct question *q);
 
+/*
+ * A validating resolver answers SERVFAIL for data that fails validation
+ * (RFC 4035 5.5); asked again with CD (checking disabled) it gives the
+ * data.  So a DNSSEC question that gets SERVFAIL is asked once more with
+ * CD: when data comes, the failure was validation ("bogus"), not the
+ * server, in the words of its Extended DNS Error when it sent one.
+ * Returns 1 when the question went out again.
+ */
+static int
+check_bogus(struct questions *qs, struct question *q, struct answer *a)
+{
+	if (!(q->key.flags & WIRE_QUERY_DO) || q->checking ||
+	    a->status != MXQ_ESERVFAIL)
+		return 0;
+	answer_clear(&q->servfail);
+	q->servfail = *a;
+	memset(a, 0, sizeof(*a));
+	q->checking = 1;
+	send_question(qs, q);
+	return 1;
+}
+
+/* The answer with CD came: what the first SERVFAIL was. */
+static void
+judge_bogus(struct question *q, struct answer *a)
+{
+	struct answer first = q->servfail;
+
+	memset(&q->servfail, 0, sizeof(q->servfail));
+	if (a->status != MXQ_OK && a->status != MXQ_ENODATA &&
+	    a->status != MXQ_ENXDOMAIN) {
+		/* Not even with CD: the server's failure, as it was. */
+		answer_clear(a);
+		*a = first;
+		return;
+	}
+	answer_clear(a);
+	*a = first;
+	a->status = MXQ_EBOGUS;
+	a->why = NULL;
+	a->nrr = a->nextra = 0;
+}
+
 static void
 on_reply(void *arg, const struct resolver_result *res)
 {
@@ -415,8 +477,17 @@ on_reply(void *arg, const struct resolver_result *res)
 			send_question(qs, q);
 			return;
 		}
+		if (check_bogus(qs, q, &a))
+			return;
+		if (q->checking)
+			judge_bogus(q, &a);
 		answer_clear(&q->answer);
 		q->answer = a;
+	} else if (q->checking) {
+		/* No answer with CD: the first SERVFAIL stands. */
+		answer_clear(&q->answer);
+		q->answer = q->servfail;
+		memset(&q->servfail, 0, sizeof(q->servfail));
 	} else {
 		/* The chain followed so far stays; the status is the failure. */
 		if (!q->partial) {
@@ -442,7 +513,7 @@ send_question(struct questions *qs, struct question *q)
 
 	rq.name = q->partial ? &q->answer.target : &q->key.name;
 	rq.type = q->key.type;
-	rq.flags = q->key.flags;
+	rq.flags = q->key.flags | (q->checking ? WIRE_QUERY_CD : 0);
 	rq.server = q->key.server;
 	if (resolver_send(qs->r, &rq, on_reply, q) != MXQ_OK) {
 		struct resolver_result res;
@@ -530,6 +601,7 @@ questions_ask(struct questions *qs, struct owner *o,
 		q->urgent = urgent;
 		q->server = -1;
 		q->answer.ede = -1;
+		q->servfail.ede = -1;
 		q->hnext = qs->buckets[h % QUESTIONS_BUCKETS];
 		qs->buckets[h % QUESTIONS_BUCKETS] = q;
 		q->hashed = 1;

@@ -129,9 +129,19 @@ struct query {
 	struct leg legs[];		/* one per server asked */
 };
 
+/*
+ * Servers live in blocks that never move, so that a pointer to one stays
+ * good while a callback adds more (--ns adds every name server it
+ * finds); a hash of their addresses finds one that is already there.
+ */
+#define SERVER_BLOCK	256
+
 struct resolver {
 	struct resolver_config cfg;
-	struct server *servers;
+	struct server **blocks;
+	size_t nblocks;
+	uint32_t *hash;			/* 1 + server index, 0: free slot */
+	size_t hashcap;			/* a power of two */
 	size_t nservers;		/* configured */
 	size_t nall;			/* configured and chosen */
 	struct usock *socks;
@@ -292,6 +302,76 @@ same_addr(const struct sockaddr_storage *a, socklen_t alen,
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
+static struct server *
+srv(const struct resolver *r, size_t i)
+{
+	return &r->blocks[i / SERVER_BLOCK][i % SERVER_BLOCK];
+}
+
+/* Room for server i: its block, allocated when it is the first. */
+static enum mxq_status
+server_room(struct resolver *r, size_t i)
+{
+	struct server **grown;
+
+	if (i / SERVER_BLOCK < r->nblocks)
+		return MXQ_OK;
+	grown = realloc(r->blocks, (r->nblocks + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return MXQ_ENOMEM;
+	r->blocks = grown;
+	grown[r->nblocks] = calloc(SERVER_BLOCK, sizeof(**grown));
+	if (grown[r->nblocks] == NULL)
+		return MXQ_ENOMEM;
+	r->nblocks++;
+	return MXQ_OK;
+}
+
+/* FNV-1a over the address bytes, port included. */
+static uint32_t
+addr_hash(const struct sockaddr *sa, socklen_t len)
+{
+	const uint8_t *p = (const uint8_t *)sa;
+	uint32_t h = 2166136261u;
+	socklen_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void
+hash_put(struct resolver *r, size_t index)
+{
+	const struct server *s = srv(r, index);
+	size_t k = addr_hash((const struct sockaddr *)&s->cfg.addr,
+	    s->cfg.addrlen) & (r->hashcap - 1);
+
+	while (r->hash[k] != 0)
+		k = (k + 1) & (r->hashcap - 1);
+	r->hash[k] = (uint32_t)index + 1;
+}
+
+/* Keep the hash at most half full: rebuild it twice the size. */
+static enum mxq_status
+hash_room(struct resolver *r)
+{
+	size_t cap = r->hashcap ? r->hashcap * 2 : 64, i;
+	uint32_t *h;
+
+	if (2 * (r->nall + 1) <= r->hashcap)
+		return MXQ_OK;
+	h = calloc(cap, sizeof(*h));
+	if (h == NULL)
+		return MXQ_ENOMEM;
+	free(r->hash);
+	r->hash = h;
+	r->hashcap = cap;
+	for (i = 0; i < r->nall; i++)
+		hash_put(r, i);
+	return MXQ_OK;
+}
+
 /*
  * The nameservers of a resolv.conf file, as c-ares reads them: c-ares
  * is the resolver library of record here, and its reading of the file
@@ -328,7 +408,7 @@ read_resolv_conf(const struct resolver_config *cfg, struct resolver *r)
 	if (ares_get_servers_ports(channel, &list) == ARES_SUCCESS)
 		for (n = list; n != NULL && r->nservers < RESOLVER_MAX_SERVERS;
 		    n = n->next) {
-			struct server *s = &r->servers[r->nservers];
+			struct server *s = srv(r, r->nservers);
 			int port = cfg->port != 53 ? cfg->port :
 			    n->udp_port != 0 ? n->udp_port : 53;
 
@@ -370,17 +450,16 @@ resolver_new(const struct resolver_config *cfg, struct resolver **out)
 	if (r == NULL)
 		return MXQ_ENOMEM;
 	r->cfg = *cfg;
-	r->servers = calloc(RESOLVER_MAX_SERVERS + RESOLVER_MAX_CHOSEN,
-	    sizeof(*r->servers));
-	if (r->servers == NULL) {
-		free(r);
+	/* RESOLVER_MAX_SERVERS fit in the first block. */
+	if (server_room(r, 0) != MXQ_OK) {
+		resolver_free(r);
 		return MXQ_ENOMEM;
 	}
 	if (cfg->nservers > 0) {
 		for (i = 0; i < cfg->nservers && i < RESOLVER_MAX_SERVERS;
 		    i++) {
-			r->servers[i].cfg = cfg->servers[i];
-			server_text(&r->servers[i]);
+			srv(r, i)->cfg = cfg->servers[i];
+			server_text(srv(r, i));
 		}
 		r->nservers = i;
 	} else if ((st = read_resolv_conf(cfg, r)) != MXQ_OK) {
@@ -393,7 +472,15 @@ resolver_new(const struct resolver_config *cfg, struct resolver **out)
 		resolver_free(r);
 		return MXQ_EUSAGE;
 	}
-	r->nall = r->nservers;
+	r->nall = 0;
+	for (i = 0; i < r->nservers; i++) {
+		if (hash_room(r) != MXQ_OK) {
+			resolver_free(r);
+			return MXQ_ENOMEM;
+		}
+		hash_put(r, i);
+		r->nall++;
+	}
 	if (r->cfg.tries < 1)
 		r->cfg.tries = 1;
 	if (r->cfg.tries > RESOLVER_MAX_TRIES)
@@ -407,25 +494,29 @@ resolver_server_add(struct resolver *r, const struct sockaddr *sa,
     socklen_t len, int *index)
 {
 	struct server *s;
-	size_t i;
+	size_t k;
 
 	if (len > sizeof(s->cfg.addr) ||
 	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		return MXQ_EINTERNAL;
-	for (i = 0; i < r->nall; i++)
-		if (same_addr(&r->servers[i].cfg.addr,
-		    r->servers[i].cfg.addrlen, sa, len)) {
-			*index = (int)i;
+	for (k = addr_hash(sa, len) & (r->hashcap - 1); r->hash[k] != 0;
+	    k = (k + 1) & (r->hashcap - 1)) {
+		s = srv(r, r->hash[k] - 1);
+		if (same_addr(&s->cfg.addr, s->cfg.addrlen, sa, len)) {
+			*index = (int)(r->hash[k] - 1);
 			return MXQ_OK;
 		}
-	if (r->nall >= RESOLVER_MAX_SERVERS + RESOLVER_MAX_CHOSEN ||
-	    r->nall - r->nservers >= RESOLVER_MAX_CHOSEN)
+	}
+	if (r->nall - r->nservers >= RESOLVER_MAX_CHOSEN)
 		return MXQ_ELIMIT;
-	s = &r->servers[r->nall];
+	if (server_room(r, r->nall) != MXQ_OK || hash_room(r) != MXQ_OK)
+		return MXQ_ENOMEM;
+	s = srv(r, r->nall);
 	memset(s, 0, sizeof(*s));
 	memcpy(&s->cfg.addr, sa, len);
 	s->cfg.addrlen = len;
 	server_text(s);
+	hash_put(r, r->nall);
 	*index = (int)r->nall++;
 	return MXQ_OK;
 }
@@ -435,7 +526,7 @@ resolver_server_add(struct resolver *r, const struct sockaddr *sa,
 static struct usock *
 usock_open(struct resolver *r, int server)
 {
-	struct server *s = &r->servers[server];
+	struct server *s = srv(r, server);
 	struct usock *u;
 	int fd;
 
@@ -471,7 +562,7 @@ static struct usock *
 usock_take(struct query *q, struct leg *l)
 {
 	struct resolver *r = q->r;
-	struct server *s = &r->servers[l->server];
+	struct server *s = srv(r, l->server);
 	struct usock *u = s->current;
 
 	if (u == NULL || u->dead || u->uses >= RESOLVER_SOCKET_USES) {
@@ -507,9 +598,9 @@ reap(struct resolver *r)
 
 	while ((u = *up) != NULL) {
 		if (u->nusers == 0 &&
-		    (u->dead || u != r->servers[u->server].current)) {
-			if (r->servers[u->server].current == u)
-				r->servers[u->server].current = NULL;
+		    (u->dead || u != srv(r, u->server)->current)) {
+			if (srv(r, u->server)->current == u)
+				srv(r, u->server)->current = NULL;
 			*up = u->next;
 			close(u->fd);
 			free(u);
@@ -567,7 +658,7 @@ detach(struct query *q)
 		r->out[q->out - 1] = NULL;
 	for (i = 0; i < q->nlegs; i++) {
 		struct leg *l = &q->legs[i];
-		struct conn *c = r->servers[l->server].conn;
+		struct conn *c = srv(r, l->server)->conn;
 
 		if (l->sock != NULL)
 			usock_release(l->sock, q);
@@ -725,7 +816,7 @@ static void
 start_try(struct query *q, struct leg *l, int count)
 {
 	struct resolver *r = q->r;
-	struct server *s = &r->servers[l->server];
+	struct server *s = srv(r, l->server);
 	uint16_t id;
 	int edns;
 	double now = resolver_now_ms();
@@ -907,7 +998,7 @@ take_reply(struct query *q, struct leg *l, const struct wire_head *h,
     uint8_t *buf, size_t len, int over_tcp)
 {
 	struct resolver *r = q->r;
-	struct server *s = &r->servers[l->server];
+	struct server *s = srv(r, l->server);
 	unsigned i;
 	int others = 0;
 
@@ -1015,8 +1106,8 @@ static void
 usock_refused(struct resolver *r, struct usock *u)
 {
 	u->dead = 1;
-	if (r->servers[u->server].current == u)
-		r->servers[u->server].current = NULL;
+	if (srv(r, u->server)->current == u)
+		srv(r, u->server)->current = NULL;
 	while (u->nusers > 0) {
 		struct query *q = u->users[u->nusers - 1];
 		struct leg *l = leg_of(q, u->server);
@@ -1053,7 +1144,7 @@ udp_readable(struct resolver *r, struct usock *u)
 static struct conn *
 conn_open(struct resolver *r, int server)
 {
-	struct server *s = &r->servers[server];
+	struct server *s = srv(r, server);
 	struct conn *c;
 	int fd, one = 1;
 
@@ -1112,7 +1203,7 @@ static void
 conn_send(struct query *q, struct leg *l)
 {
 	struct resolver *r = q->r;
-	struct server *s = &r->servers[l->server];
+	struct server *s = srv(r, l->server);
 	struct conn *c = s->conn;
 	size_t i;
 
@@ -1165,7 +1256,7 @@ conn_send(struct query *q, struct leg *l)
 static void
 conn_fail(struct resolver *r, struct conn *c, int refused)
 {
-	struct server *s = &r->servers[c->server];
+	struct server *s = srv(r, c->server);
 
 	c->dead = 1;
 	if (s->conn == c)
@@ -1402,7 +1493,10 @@ resolver_free(struct resolver *r)
 	free(r->out);
 	free(r->pfd);
 	free(r->pobj);
-	free(r->servers);
+	for (i = 0; i < r->nblocks; i++)
+		free(r->blocks[i]);
+	free(r->blocks);
+	free(r->hash);
 	free(r);
 }
 
@@ -1423,7 +1517,7 @@ resolver_server_text(const struct resolver *r, int i)
 {
 	if (i < 0 || (size_t)i >= r->nall)
 		return "?";
-	return r->servers[i].text;
+	return srv(r, i)->text;
 }
 
 const char *
@@ -1431,7 +1525,7 @@ resolver_server_name(const struct resolver *r, int i)
 {
 	if (i < 0 || (size_t)i >= r->nall)
 		return "";
-	return r->servers[i].cfg.name;
+	return srv(r, i)->cfg.name;
 }
 
 void

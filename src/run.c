@@ -127,13 +127,28 @@ add_display_names(struct mx_domain *d)
 	return MXQ_OK;
 }
 
+struct finding_ctx {
+	const char *where, *name;
+};
+
+static void
+print_finding(void *arg, const char *line)
+{
+	const struct finding_ctx *f = arg;
+
+	msg_err("%s%s: %s", f->where, f->name, line);
+}
+
 /*
  * Outcomes that --short and --quiet leave to stderr and the exit code,
- * in the words of the model (the same as --json's message).
+ * in the words of the model (the same as --json's message), and, when
+ * a check was asked, the findings, one line each: --short has no other
+ * place for them.
  */
 static void
 report(const struct run *run, const struct mx_domain *d)
 {
+	struct finding_ctx fc;
 	const char *name = d->qtext != NULL ? d->qtext : d->input;
 	const char *why = d->message != NULL ? d->message : "?";
 	char where[32] = "";
@@ -158,6 +173,11 @@ report(const struct run *run, const struct mx_domain *d)
 	default:
 		break;
 	}
+	if (!run->cfg.findings)
+		return;
+	fc.where = where;
+	fc.name = name;
+	fmt_findings(d, print_finding, &fc);
 }
 
 enum mxq_status
@@ -168,6 +188,8 @@ run_done(void *arg, struct mx_domain *d)
 
 	outcome = mx_domain_outcome(d);
 	run->exit = status_exit_worst(run->exit, status_exit_code(outcome));
+	if (run->cfg.strict && outcome == MXQ_OK && fmt_nfindings(d) > 0)
+		run->exit = status_exit_worst(run->exit, MXQ_EXIT_PROBLEMS);
 	run->done++;
 	run->verdicts[d->verdict]++;
 	if (status_is_temporary(outcome))

@@ -23,6 +23,8 @@ static const struct {
 	[MXQ_ELAME] = { "lame",
 	    "negative answer neither authoritative nor recursive",
 	    MXQ_EXIT_TEMP },
+	[MXQ_EBOGUS] = { "bogus", "DNSSEC validation failed (bogus)",
+	    MXQ_EXIT_TEMP },
 	[MXQ_EMALFORMED] = { "malformed", "malformed reply", MXQ_EXIT_TEMP },
 	[MXQ_EUNREACH] = { "unreachable", "could not contact any server",
 	    MXQ_EXIT_TEMP },
@@ -64,16 +66,18 @@ seriousness(enum mxq_exit e)
 	switch (e) {
 	case MXQ_EXIT_ROUTE:
 		return 0;
+	case MXQ_EXIT_PROBLEMS:
+		return 1;	/* a route with problems: less than none */
 	case MXQ_EXIT_NOROUTE:
-		return 1;
-	case MXQ_EXIT_TEMP:
 		return 2;
-	case MXQ_EXIT_USAGE:
+	case MXQ_EXIT_TEMP:
 		return 3;
-	case MXQ_EXIT_INTERNAL:
+	case MXQ_EXIT_USAGE:
 		return 4;
+	case MXQ_EXIT_INTERNAL:
+		return 5;
 	}
-	return 4;
+	return 5;
 }
 
 enum mxq_exit

@@ -79,7 +79,11 @@ struct answer {
 	 */
 	struct answer_rr *extra;
 	size_t nextra;
-	struct wire_name *zone;		/* referral: the zone referred to */
+	/*
+	 * The zone the reply speaks for: a referral's (the NS owner), a
+	 * negative answer's (the SOA owner); else NULL.
+	 */
+	struct wire_name *zone;
 	uint32_t neg_ttl;		/* negative answer: TTL (RFC 2308 5) */
 	int edns;			/* the reply had an OPT record */
 	int ede;			/* Extended DNS Error code, or -1 */

@@ -52,6 +52,51 @@ extern const size_t fmt_nexchange_warnings;
 extern const struct fmt_warning fmt_domain_warnings[];
 extern const size_t fmt_ndomain_warnings;
 
+/* Token of a DNSSEC status ("secure"), or NULL when not asked. */
+const char *fmt_sec_name(enum mx_sec sec);
+
+/* Token of a DANE state ("protected"), or NULL when not asked. */
+const char *fmt_dane_name(enum mx_dane state);
+
+/*
+ * The problem of an address in words, into buf: not reachable from the
+ * internet, no PTR, a PTR that does not resolve back to it, several
+ * PTRs, a failed PTR lookup.  NULL when there is none.
+ */
+/*
+ * "<what><status words> (<detail>)" for a failed lookup into buf; the
+ * detail alone after what when it is a sentence of its own (a referral,
+ * a lame answer, a DNSSEC failure name the server and what it did).
+ */
+const char *fmt_failure(const char *what, enum mxq_status st,
+    const char *detail, char *buf, size_t size);
+
+const char *fmt_addr_problem(const struct mx_addr *a, char *buf,
+    size_t size);
+
+/*
+ * What a DANE sender makes of an exchange, in words, when that is a
+ * problem (TLSA records not secure, none usable, a record unusable, the
+ * lookup failed); NULL otherwise.
+ */
+const char *fmt_dane_problem(const struct mx_exchange *e, char *buf,
+    size_t size);
+
+/* What a name server's answers have against the others, or NULL. */
+const char *fmt_ns_problem(const struct mx_nsserver *s, char *buf,
+    size_t size);
+
+/*
+ * Every finding of the checks about d, one line of words each (the
+ * exchange, address or name server named first), as --short puts them
+ * on stderr.  fn is called once per finding.
+ */
+void fmt_findings(const struct mx_domain *d,
+    void (*fn)(void *arg, const char *line), void *arg);
+
+/* How many findings fmt_findings() reports: what --strict counts. */
+size_t fmt_nfindings(const struct mx_domain *d);
+
 /* Write d in the configured format.  MXQ_EIO, MXQ_ENOMEM, MXQ_EINTERNAL. */
 enum mxq_status fmt_write(struct fmt *f, const struct mx_domain *d);
 

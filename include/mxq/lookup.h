@@ -5,8 +5,10 @@
  * handed over in input order (or in completion order).
  *
  * The questions asked of each exchange are rows of a table (struct
- * lookup_check): A and AAAA are the first two.  Adding a check is adding
- * a row and the function that takes its answer into the model.
+ * lookup_check): A and AAAA are the first two, TLSA the third.  Adding a
+ * check of every exchange is adding a row and the function that takes
+ * its answer into the model; include/mxq/check.h is what such a function
+ * sees of the engine.
  */
 #ifndef MXQ_LOOKUP_H
 #define MXQ_LOOKUP_H
@@ -42,19 +44,20 @@ struct lookup_check {
 	    const struct mx_exchange *e);
 	/*
 	 * Take the answer into the model.  server is the text of the
-	 * server that answered ("ADDR#PORT"); called once per exchange,
-	 * also when the domain runs out of time first (not at all then).
+	 * server that answered ("ADDR#PORT").  Called once per exchange,
+	 * or not at all when the domain runs out of time first.
 	 */
-	void (*take)(const struct lookup_check *c, struct mx_domain *d,
+	void (*take)(const struct lookup_check *c,
+	    const struct lookup_config *cfg, struct mx_domain *d,
 	    struct mx_exchange *e, const struct question_result *res,
 	    const char *server);
 	/* Mark e as asked, before any answer (what a timeout leaves). */
 	void (*asked)(const struct lookup_check *c, struct mx_exchange *e);
 };
 
-/* The rows mxq asks by default: A, then AAAA. */
-extern const struct lookup_check lookup_address_checks[];
-extern const size_t lookup_address_nchecks;
+/* The rows mxq asks: A, AAAA, then TLSA (with --dane). */
+extern const struct lookup_check *const lookup_default_checks[];
+extern const size_t lookup_default_nchecks;
 
 /* What the engine needs; the command line fills it. */
 struct lookup_config {
@@ -64,7 +67,13 @@ struct lookup_config {
 	int unordered;			/* hand over in completion order */
 	int window;			/* questions in flight at most */
 	double deadline_ms;		/* own time per domain */
-	const struct lookup_check *checks;	/* NULL: the default rows */
+	int dnssec;			/* ask with DO and AD, report AD */
+	int dane;			/* TLSA of every exchange */
+	int ptr;			/* reverse DNS of every address */
+	int ns;				/* every authoritative server */
+	int ns_port;			/* port to ask them on */
+	/* The rows asked of every exchange; NULL: the default rows. */
+	const struct lookup_check *const *checks;
 	size_t nchecks;
 };
 

@@ -18,11 +18,43 @@ enum mx_source {
 	MX_SRC_ADDITIONAL	/* the additional section of the MX reply */
 };
 
+/*
+ * DNSSEC status of a record set as the resolver tells it (--dnssec): the
+ * AD bit of its answer, or the validation failure that a retry with CD
+ * showed.
+ */
+enum mx_sec {
+	MX_SEC_NONE,		/* not asked (no --dnssec) */
+	MX_SEC_SECURE,		/* AD set: the resolver validated it */
+	MX_SEC_INSECURE,	/* AD clear: not signed, or not validated */
+	MX_SEC_BOGUS,		/* validation failed */
+	MX_SEC_UNKNOWN		/* no answer to tell */
+};
+
+/* Reverse DNS of an address (--ptr), with forward confirmation. */
+struct mx_ptr {
+	int asked;
+	enum mxq_status status;	/* of the PTR question */
+	char *message;		/* detail for a failure, or NULL */
+	char **names;		/* the PTR targets, presentation form */
+	size_t nnames;
+	/* Forward confirmation: the names' addresses hold this one. */
+	unsigned yes, no, failed;	/* names that do, don't, failed */
+	unsigned confirmed;		/* bit n: names[n] does */
+};
+
 struct mx_addr {
 	int family;		/* 4 or 6 */
 	uint8_t bytes[16];
 	uint32_t ttl;
 	enum mx_source source;
+	/*
+	 * The range of the IANA special-purpose registries the address is
+	 * in, when that range is not globally reachable ("private-use"):
+	 * the internet cannot reach it.  NULL for a global address.
+	 */
+	const char *special;
+	struct mx_ptr ptr;
 };
 
 /* Warnings on an exchange (bits). */
@@ -32,12 +64,44 @@ struct mx_addr {
 #define MX_W_NULLPREF	0x08	/* "." alone at a preference other than 0 */
 #define MX_W_PARTIAL	0x10	/* one address family failed temporarily */
 #define MX_W_ADDRLIMIT	0x20	/* more addresses than MX_MAX_ADDRESSES */
+#define MX_W_ZONETWICE	0x40	/* the name ends in the zone twice */
+#define MX_W_ADDRZONE	0x80	/* the name is an IPv4 address and the zone */
+#define MX_W_NOPUBLIC	0x100	/* addresses, none the internet can reach */
 
 /* Per-family lookup state of an exchange. */
 struct mx_family {
 	int asked;		/* 1 when this family was looked up */
 	enum mxq_status status;
 	char *message;		/* detail for a failure, or NULL */
+	enum mx_sec secure;	/* of its A or AAAA record set */
+};
+
+/* A TLSA record (RFC 6698) and whether SMTP senders can use it. */
+struct mx_tlsa {
+	uint8_t usage, selector, mtype;
+	uint8_t *data;
+	size_t len;
+	const char *problem;	/* why senders cannot use it, or NULL */
+};
+
+/* What a DANE sender makes of an exchange (RFC 7672). */
+enum mx_dane {
+	MX_DANE_NOT_ASKED,	/* no --dane */
+	MX_DANE_NONE,		/* no TLSA records: no DANE */
+	MX_DANE_PROTECTED,	/* secure, usable TLSA: DANE protected */
+	MX_DANE_INSECURE,	/* TLSA records, but not all secure: unused */
+	MX_DANE_UNUSABLE,	/* secure TLSA records, none usable */
+	MX_DANE_FAILED		/* the TLSA lookup failed: senders defer */
+};
+
+struct mx_dane_info {
+	int asked;
+	enum mxq_status status;	/* of the TLSA question */
+	char *message;
+	enum mx_sec secure;	/* of the TLSA record set */
+	struct mx_tlsa *rr;
+	size_t nrr;
+	enum mx_dane state;	/* set by mx_domain_finish */
 };
 
 struct mx_exchange {
@@ -54,6 +118,36 @@ struct mx_exchange {
 	char **cname;			/* alias chain followed, presentation */
 	size_t ncname;
 	unsigned warn;			/* MX_W_* */
+	struct mx_dane_info dane;	/* --dane */
+};
+
+/* One authoritative server's view of the zone (--ns). */
+struct mx_nsserver {
+	char *name;			/* the NS target */
+	char *address;			/* "ADDR#PORT", or NULL: no address */
+	enum mxq_status status;		/* its answer to SOA */
+	char *message;
+	int authoritative;		/* AA in that answer */
+	uint32_t serial;		/* when it answered with the SOA */
+	enum mxq_status mx_status;	/* its answer to MX */
+	char **mx;			/* its MX set, "10 a.example.", sorted */
+	size_t nmx;
+	unsigned warn;			/* MX_NSW_* that concern it */
+};
+
+/* Findings of the comparison of the authoritative servers (bits). */
+#define MX_NSW_SERIAL	0x01	/* SOA serials differ */
+#define MX_NSW_MX	0x02	/* MX sets differ */
+#define MX_NSW_LAME	0x04	/* a server does not answer for the zone */
+#define MX_NSW_DOWN	0x08	/* a server does not answer at all */
+
+struct mx_ns {
+	char *zone;			/* the domain's zone, or NULL */
+	enum mxq_status status;		/* of finding the zone and servers */
+	char *message;
+	struct mx_nsserver *srv;
+	size_t nsrv;
+	unsigned warn;			/* MX_NSW_* */
 };
 
 enum mx_verdict {
@@ -104,6 +198,8 @@ struct mx_domain {
 	int implicit;			/* ex[0] stands for the domain itself */
 	int resolved;			/* exchanges were looked up */
 	unsigned warn;			/* MX_DW_* */
+	enum mx_sec secure;		/* of the MX record set (--dnssec) */
+	struct mx_ns *ns;		/* --ns, or NULL */
 	enum mx_verdict verdict;
 	double elapsed_ms;
 };

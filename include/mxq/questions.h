@@ -118,6 +118,14 @@ enum mxq_status questions_ask(struct questions *qs, struct owner *o,
     const struct question_key *key, unsigned how, question_fn *fn,
     void *arg, size_t index, int tag);
 
+/*
+ * Hold o open while its first questions are asked (questions_hold), so
+ * that answers from the cache cannot settle it half-way; then let go
+ * (questions_release, which may call settled).
+ */
+void questions_hold(struct owner *o);
+void questions_release(struct questions *qs, struct owner *o);
+
 /* Take every waiter of o away: nothing more reaches it.  pending is 0. */
 void questions_drop(struct questions *qs, struct owner *o);
 

@@ -24,7 +24,7 @@
 #include "mxq/wire.h"
 
 #define RESOLVER_MAX_SERVERS	8	/* configured servers */
-#define RESOLVER_MAX_CHOSEN	64	/* servers added with resolver_server_add */
+#define RESOLVER_MAX_CHOSEN	65536	/* servers added with resolver_server_add */
 #define RESOLVER_MAX_TRIES	10
 #define RESOLVER_EDNS_SIZE	1232	/* UDP payload advertised (DNS flag day 2020) */
 

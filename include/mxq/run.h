@@ -20,8 +20,10 @@ enum run_when { RUN_AUTO = -1, RUN_NEVER = 0, RUN_ALWAYS = 1 };
 /* What the run needs; the command line fills it. */
 struct run_config {
 	int quiet;			/* results only in the exit status */
+	int strict;			/* a route with problems exits 5 */
 	int verbose;			/* the summary at the end */
 	int short_format;		/* outcomes without a line go to stderr */
+	int findings;			/* checks asked: --short names findings */
 	enum run_when color, idn, with_domain, progress;
 	const char *file;		/* -f: a file, "-" for stdin, or NULL */
 	char **domains;			/* arguments (point into argv) */

@@ -18,6 +18,7 @@ enum mxq_status {
 	MXQ_ERCODE,		/* another error RCODE: FORMERR, NOTIMP, ... */
 	MXQ_EREFERRAL,		/* a referral: the server does not answer for it */
 	MXQ_ELAME,		/* a negative answer with neither AA nor RA */
+	MXQ_EBOGUS,		/* DNSSEC validation failed at the resolver */
 	MXQ_EMALFORMED,		/* a reply that does not parse or does not fit */
 	MXQ_EUNREACH,		/* no server could be contacted */
 	MXQ_ELIMIT,		/* a documented resource bound was hit */
@@ -36,7 +37,8 @@ enum mxq_exit {
 	MXQ_EXIT_NOROUTE = 1,	/* definitively no mail route */
 	MXQ_EXIT_USAGE = 2,	/* usage error or invalid name */
 	MXQ_EXIT_TEMP = 3,	/* temporary failure: the answer is unknown */
-	MXQ_EXIT_INTERNAL = 4	/* internal error */
+	MXQ_EXIT_INTERNAL = 4,	/* internal error */
+	MXQ_EXIT_PROBLEMS = 5	/* --strict: a route, with problems */
 };
 
 /* Short lower-case token for a status, as used in JSON ("nxdomain"). */
@@ -50,7 +52,7 @@ enum mxq_exit status_exit_code(enum mxq_status st);
 
 /*
  * Combine two exit codes: the more serious one wins, in the order
- * 4 > 2 > 3 > 1 > 0.
+ * 4 > 2 > 3 > 1 > 5 > 0.
  */
 enum mxq_exit status_exit_worst(enum mxq_exit a, enum mxq_exit b);
 

@@ -13,6 +13,21 @@
                        not there
   run_fault (session)  like run, pointed at the fault server
 
+For the DNS diagnostics (--dnssec, --dane, --ptr, --ns; tests/system/diag.py
+and tests/system/diagzones/README.md; they need the Debian package unbound):
+
+  resolver        (session)  a validating unbound on 127.0.0.1 and ::1
+                             (.address, .address6, .port) in front of a
+                             knotd that signs secure.test and bogus.test
+                             itself (.knot, .knot_port); .trust_anchors,
+                             .dnskeys, .serials, .ask(), .flush()
+  authorities     (session)  multi.test on 127.0.0.11-15, one .port:
+                             .servers (address -> role, serial, mx), .ns,
+                             .blackhole, .knots
+  run_resolver    (session)  like run, pointed at the resolver
+  run_authorities (session)  like run, pointed at 127.0.0.11 (ns1), port
+                             authorities.port
+
 Result: .rc, .out, .err (str), .outb, .errb (bytes), .argv, .json()
 (stdout as a list of NDJSON objects).  Output that is not valid UTF-8
 fails the test: mxq must never print invalid UTF-8.  So does a sanitizer
@@ -23,6 +38,8 @@ Environment: MXQ (binary), MXQ_WRAPPER (command prefix, e.g. "valgrind
 -q"), MXQ_TIMEOUT_FACTOR (timeout multiplier under a wrapper, default 5),
 MXQ_WRAPPER_SLACK (seconds a wrapper may add to a timed run, default 3),
 MXQ_KNOT_KEEP=1 (keep knotd's temporary directory for debugging).
+The resolver and authorities fixtures keep theirs (knotd's and unbound's)
+with MXQ_KNOT_KEEP=1 or MXQ_DIAG_KEEP=1.
 """
 
 import json
@@ -199,3 +216,75 @@ def fault():
 @pytest.fixture(scope="session")
 def run_fault(fault, mxq_bin):
     return make_runner(mxq_bin, "127.0.0.1", fault.port)
+
+
+# --- DNS diagnostics: a validating resolver and several authorities -------
+# (tests/system/diag.py; every name and record: tests/system/diagzones/)
+
+
+@pytest.fixture(scope="session")
+def resolver():
+    """A validating unbound in front of a signing knotd, on loopback.
+
+    unbound listens on resolver.address (127.0.0.1) and resolver.address6
+    (::1), port resolver.port; ask it with RD.  It validates: secure.test
+    answers carry AD, bogus.test answers SERVFAIL (with the CD bit: the
+    data, no AD; EDE 9 "DNSKEY Missing" in unbound 1.17, text "validation
+    failure <...>: DS hash mismatches key ..."), insecure.test, ptr.test and
+    the reverse zones answer without AD.  Names outside the zones of
+    diagzones/resolver/ get SERVFAIL (nothing goes past loopback).
+    unbound caps TTLs at 5 s (cache-max-ttl).
+
+    knotd (resolver.knot, resolver.knot_port on 127.0.0.1 and ::1) serves
+    diagzones/resolver/ and signs secure.test and bogus.test (ECDSAP256SHA256,
+    KSK + ZSK, NSEC).  resolver.trust_anchors: zone -> the DS given to
+    unbound; resolver.ksk_ds: zone -> the real DS of the KSK;
+    resolver.dnskeys; resolver.serials; resolver.zones (zone -> "secure" |
+    "bogus" | "insecure").  resolver.ask(name, rdtype, do=, ad=, cd=,
+    tcp=, address=) sends one RD query; resolver.flush() empties unbound's
+    caches (unbound-control over a local socket).  What each record is:
+    the constants of diag.py (MX, ADDRESSES, TLSA, DANE_VERDICT, PTR_CASES).
+    Both processes are stopped by PID and their directories removed at
+    the end of the session (unless MXQ_KNOT_KEEP / MXQ_DIAG_KEEP).
+    """
+    from diag import Resolver
+    with Resolver() as r:
+        yield r
+
+
+@pytest.fixture(scope="session")
+def authorities():
+    """multi.test. on five name servers at 127.0.0.11-15, all on one port.
+
+    authorities.port: the port of every server (mxq -p).  NS ns1..ns5.
+    multi.test (A 127.0.0.11 .. 127.0.0.15) in every copy.
+    authorities.servers: address -> Server(.ns, .role, .serial, .mx, .pid):
+      127.0.0.11, .12  knotd, "current": serial 2026120101,
+                       MX 10 mx1.multi.test., 20 mx2.multi.test.
+      127.0.0.13       knotd, "stale": serial 2026113001,
+                       MX 10 mx-old.multi.test. only
+      127.0.0.14       "blackhole": Python sockets (UDP and TCP) that read
+                       queries and never answer (authorities.blackhole:
+                       .datagrams, .connections count what arrived)
+      127.0.0.15       "lame": a knotd without multi.test: REFUSED
+    authorities.ns: name -> address; authorities.knots: the Knot
+    instances; authorities.ask(address, name, rdtype, ...) queries one
+    server (RD=0).  Stopped by PID at the end of the session.
+    """
+    from diag import Authorities
+    with Authorities() as a:
+        yield a
+
+
+@pytest.fixture(scope="session")
+def run_resolver(resolver, mxq_bin):
+    """run(...) with "@127.0.0.1 -p <resolver port>" (server="::1" for
+    IPv6)."""
+    return make_runner(mxq_bin, resolver.address, resolver.port)
+
+
+@pytest.fixture(scope="session")
+def run_authorities(authorities, mxq_bin):
+    """run(...) with "@127.0.0.11 -p <authorities port>" (server=
+    "127.0.0.13" etc. for another one of them)."""
+    return make_runner(mxq_bin, "127.0.0.11", authorities.port)

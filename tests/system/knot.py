@@ -19,7 +19,9 @@ removed on exit.  knotd never writes back into the zone files
 
 Optional knot.conf additions (bench/knotd.py uses them for mod-stats and
 its worker counts): server_options, log_levels, extra_conf (top-level
-sections such as "mod-stats:") and global_modules ("mod-stats/ID").  The
+sections such as "mod-stats:") and global_modules ("mod-stats/ID");
+tests/system/diag.py uses zone_options (per-zone lines, e.g. automatic
+DNSSEC signing) and a "policy:" section in extra_conf.  The
 control socket is at control_path, for knotc -c conf_path -s control_path.
 
 Command line:
@@ -151,7 +153,9 @@ class Knot:
     under "server:"), log_levels (pairs of category and level for the
     stderr log target; default any: info), extra_conf (text of whole
     top-level sections, placed before "template:") and global_modules
-    (module IDs such as "mod-stats/bench", for the default template).
+    (module IDs such as "mod-stats/bench", for the default template),
+    zone_options (dict: zone name -> dict of option -> value, placed under
+    that zone's entry, e.g. {"secure.test.": {"dnssec-signing": "on"}}).
     """
 
     tmp_prefix = "mxq-knot-"    # of the private temporary directory
@@ -161,7 +165,7 @@ class Knot:
                  addresses=("127.0.0.1", "::1"), port=None, knotd=KNOTD,
                  timeout=10.0, keep_tmpdir=False, server_options=None,
                  log_levels=(("any", "info"),), extra_conf="",
-                 global_modules=()):
+                 global_modules=(), zone_options=None):
         self.zone_dirs = [os.path.abspath(d) for d in zone_dirs]
         self.empty_zones = [z if z.endswith(".") else z + "."
                             for z in extra_empty_zones]
@@ -175,7 +179,14 @@ class Knot:
         self.log_levels = tuple(log_levels)
         self.extra_conf = extra_conf
         self.global_modules = tuple(global_modules)
+        self.zone_options = {(z if z.endswith(".") else z + ".").lower():
+                             dict(opts)
+                             for z, opts in (zone_options or {}).items()}
         self.zones = self._discover_zones()
+        for name in self.zone_options:
+            if name not in self.zones:
+                raise KnotError("zone_options for %s, which has no zone file"
+                                % name)
         self.tmpdir = None
         self.conf_path = None
         self.control_path = None
@@ -259,6 +270,8 @@ class Knot:
         for name, path in sorted(self.zones.items()):
             lines += ["  - domain: %s" % _quote(name),
                       "    file: %s" % _quote(path)]
+            lines += ["    %s: %s" % (k, v)
+                      for k, v in self.zone_options.get(name, {}).items()]
         for name in self.empty_zones:
             # A file that never exists: knotd keeps the zone configured but
             # unloaded, and answers SERVFAIL for it.

@@ -246,7 +246,7 @@ def test_email_in_text_mode(run):
 #   (id, argv without a server, words the error must hold, words it must not)
 USAGE = [
     ("unknown-long", ["--bogus", "cisco.com"], ["--bogus"], []),
-    ("unknown-short", ["-x", "cisco.com"], ["-x"], []),
+    ("unknown-short", ["-Z", "cisco.com"], ["-Z"], []),
     ("unknown-ctrl", ["--\x1b[2J", "cisco.com"], ["\\x1b[2J"], []),
     ("value-to-flag", ["--json=yes", "cisco.com"], ["--json"],
      ["needs a value"]),

@@ -1483,13 +1483,17 @@ test_warnings_table(void **state)
 		{ MX_W_NULLPREF, "null-mx-preference" },
 		{ MX_W_PARTIAL, "partial" },
 		{ MX_W_ADDRLIMIT, "address-limit" },
+		{ MX_W_ZONETWICE, "zone-twice" },
+		{ MX_W_ADDRZONE, "address-and-zone" },
+		{ MX_W_NOPUBLIC, "no-public-address" },
 	};
 	size_t i, k;
 
 	(void)state;
 	check_table(fmt_exchange_warnings, fmt_nexchange_warnings,
 	    MX_W_CNAME | MX_W_IPLITERAL | MX_W_NULLMIXED | MX_W_NULLPREF |
-	    MX_W_PARTIAL | MX_W_ADDRLIMIT);
+	    MX_W_PARTIAL | MX_W_ADDRLIMIT | MX_W_ZONETWICE | MX_W_ADDRZONE |
+	    MX_W_NOPUBLIC);
 	check_table(fmt_domain_warnings, fmt_ndomain_warnings,
 	    MX_DW_DUPLICATE);
 	assert_string_equal(fmt_domain_warnings[0].token, "duplicate-mx");

@@ -29,6 +29,7 @@ static const struct {
 	{ MXQ_ERCODE, 3, 1 },
 	{ MXQ_EREFERRAL, 3, 1 },
 	{ MXQ_ELAME, 3, 1 },
+	{ MXQ_EBOGUS, 3, 1 },
 	{ MXQ_EMALFORMED, 3, 1 },
 	{ MXQ_EUNREACH, 3, 1 },
 	{ MXQ_ELIMIT, 3, 1 },
@@ -88,25 +89,27 @@ test_exit_enum_values(void **state)
 	assert_int_equal(MXQ_EXIT_USAGE, 2);
 	assert_int_equal(MXQ_EXIT_TEMP, 3);
 	assert_int_equal(MXQ_EXIT_INTERNAL, 4);
+	assert_int_equal(MXQ_EXIT_PROBLEMS, 5);
 }
 
 static void
 test_exit_worst_all_pairs(void **state)
 {
-	/* worst[a][b], by hand from 4 > 2 > 3 > 1 > 0. */
-	static const int worst[5][5] = {
-		/* b:  0  1  2  3  4 */
-		{ 0, 1, 2, 3, 4 },	/* a = 0 */
-		{ 1, 1, 2, 3, 4 },	/* a = 1 */
-		{ 2, 2, 2, 2, 4 },	/* a = 2 */
-		{ 3, 3, 2, 3, 4 },	/* a = 3 */
-		{ 4, 4, 4, 4, 4 },	/* a = 4 */
+	/* worst[a][b], by hand from 4 > 2 > 3 > 1 > 5 > 0. */
+	static const int worst[6][6] = {
+		/* b:  0  1  2  3  4  5 */
+		{ 0, 1, 2, 3, 4, 5 },	/* a = 0 */
+		{ 1, 1, 2, 3, 4, 1 },	/* a = 1 */
+		{ 2, 2, 2, 2, 4, 2 },	/* a = 2 */
+		{ 3, 3, 2, 3, 4, 3 },	/* a = 3 */
+		{ 4, 4, 4, 4, 4, 4 },	/* a = 4 */
+		{ 5, 1, 2, 3, 4, 5 },	/* a = 5 */
 	};
 	int a, b;
 
 	(void)state;
-	for (a = 0; a < 5; a++)
-		for (b = 0; b < 5; b++) {
+	for (a = 0; a < 6; a++)
+		for (b = 0; b < 6; b++) {
 			int got = (int)status_exit_worst((enum mxq_exit)a,
 			    (enum mxq_exit)b);
 
@@ -165,6 +168,7 @@ test_names_of_dns_statuses(void **state)
 	assert_string_equal(status_name(MXQ_EMALFORMED), "malformed");
 	assert_string_equal(status_name(MXQ_EREFERRAL), "referral");
 	assert_string_equal(status_name(MXQ_ELAME), "lame");
+	assert_string_equal(status_name(MXQ_EBOGUS), "bogus");
 }
 
 static void
