@@ -11,7 +11,7 @@ PYTHON ?= /usr/bin/python3
 CLANG ?= clang
 VERSION := 0.1.0
 
-LIBS_PC := libcares libidn2 jansson
+LIBS_PC := libcares libidn2 jansson libssl libcrypto libcurl
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 
@@ -26,17 +26,18 @@ ifeq ($(SANITIZE),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 endif
-MXQ_CPPFLAGS := -std=c11 -D_DEFAULT_SOURCE -DMXQ_VERSION='"$(VERSION)"' \
+MXQ_CPPFLAGS := -std=c11 -pthread -D_DEFAULT_SOURCE -DMXQ_VERSION='"$(VERSION)"' \
 	-Iinclude $(PC_CFLAGS)
 ALL_CFLAGS = $(MXQ_CPPFLAGS) $(WARNINGS) $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
-LDLIBS += $(PC_LIBS) -lm
+LDLIBS += $(PC_LIBS) -lpthread -lm
 
 B := build
 LIB_SRC := src/status.c src/wire.c src/answer.c src/esc.c src/msg.c \
 	src/idn.c src/mx.c src/cli.c src/resolver.c src/questions.c \
 	src/lookup.c src/check_addr.c src/check_tlsa.c src/check_ptr.c \
-	src/check_ns.c src/input.c src/run.c src/special.c \
+	src/check_ns.c src/check_sts.c src/probe.c src/input.c src/run.c \
+	src/special.c src/smtp.c src/sts.c \
 	src/fmt.c src/fmt_text.c src/fmt_short.c src/fmt_json.c
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -27,6 +27,15 @@ _mxq()
 	fi
 
 	case $prev in
+	--cafile)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		compopt -o filenames 2>/dev/null
+		return
+		;;
+	--ehlo)
+		COMPREPLY=($(compgen -A hostname -- "$cur"))
+		return
+		;;
 	-f | --file)
 		# "-" reads standard input.
 		COMPREPLY=($(compgen -f -- "$cur"))
@@ -34,7 +43,8 @@ _mxq()
 		compopt -o filenames 2>/dev/null
 		return
 		;;
-	-p | --port | -t | --timeout | --tries | --concurrency | --server)
+	-p | --port | -t | --timeout | --tries | --concurrency | --server | \
+	    --smtp-port | --smtp-timeout | --smtp-concurrency | --https-port)
 		# A number or an address: nothing to offer.
 		return
 		;;
@@ -50,11 +60,13 @@ _mxq()
 		COMPREPLY=($(compgen -W '
 			-4 -6 -f -h -j -n -p -q -s -t -v -V -x
 			--color --color= --colour --colour= --concurrency
-			--dane --dnssec
-			--file --help --idn --json --no-additional --no-domain
-			--no-idn --no-progress --no-resolve --ns --port --progress
-			--ptr --quiet --server --short --strict --tcp --timeout
-			--tries --unordered --verbose --version --with-domain' -- "$cur"))
+			--cafile --dane --dnssec --ehlo
+			--file --help --https-port --idn --json --no-additional
+			--no-domain --no-idn --no-progress --no-resolve --ns --port
+			--private --progress --ptr --quiet --server --short --smtp
+			--smtp-concurrency --smtp-port --smtp-timeout --strict --tcp
+			--timeout --tries --unordered --verbose --version
+			--with-domain' -- "$cur"))
 		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
 			compopt -o nospace 2>/dev/null
 		return

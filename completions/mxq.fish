@@ -22,6 +22,16 @@ complete -c mxq -l dnssec -d 'Whether the resolver validated each answer (AD)'
 complete -c mxq -l dane -d 'TLSA records of every exchange (RFC 7672)'
 complete -c mxq -l ns -d 'Ask every authoritative server, compare answers'
 complete -c mxq -l strict -d 'Exit 5 when a route exists but a check found a problem'
+complete -c mxq -l private -d 'Count private and other special-purpose addresses as reachable'
+
+# Connections
+complete -c mxq -l smtp -d 'Probe every exchange address: SMTP, STARTTLS, certificate, DANE, MTA-STS'
+complete -c mxq -l smtp-port -x -d 'SMTP port (default 25)'
+complete -c mxq -l smtp-timeout -x -d 'Wait this long for each SMTP step (default 10)'
+complete -c mxq -l smtp-concurrency -x -d 'SMTP connections at once (default 20)'
+complete -c mxq -l ehlo -x -d 'EHLO name (default: this host name)'
+complete -c mxq -l cafile -r -F -d 'CA certificates (PEM) for SMTP and HTTPS'
+complete -c mxq -l https-port -x -d 'Port of the MTA-STS policy server (default 443)'
 
 # Input
 complete -c mxq -s f -l file -r -F -d 'Read domains from FILE, one per line (- for stdin)'

@@ -30,6 +30,7 @@ mxq -s cisco.com
 mxq -s cisco.com hp.com nomail.example
 mxq -j hp.com
 mxq -v cisco.com
+mxq oops.example
 exit 0
 EOS
 exec /usr/bin/python3 tests/system/knot.py --zones examples/zones \

@@ -665,3 +665,26 @@ answer_tlsa(const struct answer_rr *rr, struct answer_tlsa *tlsa)
 	tlsa->len = (size_t)rr->len - 3;
 	return MXQ_OK;
 }
+
+enum mxq_status
+answer_txt(const struct answer_rr *rr, char *buf, size_t size)
+{
+	size_t i = 0, o = 0, k;
+
+	if (rr->type != WIRE_TYPE_TXT || rr->len == 0 || size == 0)
+		return MXQ_EMALFORMED;
+	while (i < rr->len) {
+		size_t n = rr->data[i++];
+
+		if (n > (size_t)rr->len - i)
+			return MXQ_EMALFORMED;
+		if (n >= size - o)
+			return MXQ_ELIMIT;
+		for (k = 0; k < n; k++)
+			buf[o++] = rr->data[i + k] != 0 ?
+			    (char)rr->data[i + k] : '\x01';
+		i += n;
+	}
+	buf[o] = '\0';
+	return MXQ_OK;
+}

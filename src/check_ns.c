@@ -80,7 +80,8 @@ on_server_mx(void *arg, size_t index, int tag,
 		}
 	}
 	/* Sorted with the preference zero-padded, then shown without. */
-	qsort(s->mx, s->nmx, sizeof(*s->mx), cmp_str);
+	if (s->nmx > 1)
+		qsort(s->mx, s->nmx, sizeof(*s->mx), cmp_str);
 	for (i = 0; i < s->nmx; i++) {
 		char *p = s->mx[i];
 		size_t z = strspn(p, "0");

@@ -4,12 +4,14 @@
 #include <netdb.h>
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "mxq/cli.h"
 #include "mxq/esc.h"
@@ -35,8 +37,18 @@ enum {
 	OPT_DNSSEC,
 	OPT_DANE,
 	OPT_NS,
-	OPT_STRICT
+	OPT_STRICT,
+	OPT_SMTP,
+	OPT_SMTP_PORT,
+	OPT_SMTP_TIMEOUT,
+	OPT_SMTP_CONCURRENCY,
+	OPT_HTTPS_PORT,
+	OPT_EHLO,
+	OPT_CAFILE,
+	OPT_PRIVATE
 };
+
+_Static_assert(PROBE_WORKERS_MAX == 500, "--help and mxq(1) say 500");
 
 /* The leading ':' makes getopt tell a missing value from a bad option. */
 static const char short_opts[] = ":46f:hjnp:qst:vVx";
@@ -45,10 +57,13 @@ static const struct option long_opts[] = {
 	{ "color", optional_argument, NULL, OPT_COLOR },
 	{ "colour", optional_argument, NULL, OPT_COLOR },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
+	{ "cafile", required_argument, NULL, OPT_CAFILE },
 	{ "dane", no_argument, NULL, OPT_DANE },
 	{ "dnssec", no_argument, NULL, OPT_DNSSEC },
+	{ "ehlo", required_argument, NULL, OPT_EHLO },
 	{ "file", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
 	{ "idn", no_argument, NULL, OPT_IDN },
 	{ "json", no_argument, NULL, 'j' },
 	{ "no-additional", no_argument, NULL, OPT_NO_ADDITIONAL },
@@ -58,11 +73,16 @@ static const struct option long_opts[] = {
 	{ "no-resolve", no_argument, NULL, 'n' },
 	{ "ns", no_argument, NULL, OPT_NS },
 	{ "port", required_argument, NULL, 'p' },
+	{ "private", no_argument, NULL, OPT_PRIVATE },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "ptr", no_argument, NULL, 'x' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "server", required_argument, NULL, OPT_SERVER },
 	{ "short", no_argument, NULL, 's' },
+	{ "smtp", no_argument, NULL, OPT_SMTP },
+	{ "smtp-concurrency", required_argument, NULL, OPT_SMTP_CONCURRENCY },
+	{ "smtp-port", required_argument, NULL, OPT_SMTP_PORT },
+	{ "smtp-timeout", required_argument, NULL, OPT_SMTP_TIMEOUT },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "tcp", no_argument, NULL, OPT_TCP },
 	{ "timeout", required_argument, NULL, 't' },
@@ -87,6 +107,38 @@ usage_error(const char *what, const char *arg)
 		msg_err("%s", what);
 	free(shown);
 	msg_plain("Try 'mxq --help' for more information.\n");
+}
+
+/*
+ * An EHLO argument (RFC 5321 4.1.1.1): a host name of letters, digits,
+ * hyphens and dots, or an address literal in brackets.  Nothing else
+ * goes on the wire: no space, no CR or LF.
+ */
+static int
+ehlo_name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 253)
+		return 0;
+	if (s[0] == '[')
+		return n > 2 && s[n - 1] == ']' &&
+		    strspn(s + 1, "0123456789abcdefABCDEF:.Iv6") == n - 2;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '.')
+			return 0;
+	return 1;
+}
+
+/* The host's name for EHLO, as swaks and most MTAs say it. */
+static const char *
+default_ehlo(char *buf, size_t size)
+{
+	if (gethostname(buf, size) != 0 || buf[size - 1] != '\0')
+		buf[0] = '\0';
+	buf[size - 1] = '\0';
+	return ehlo_name_ok(buf) ? buf : "localhost";
 }
 
 /* A decimal integer in [min, max], digits only. */
@@ -582,7 +634,7 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 	struct run_config *run = &o->run;
 	struct cli_servers sv;
 	enum mxq_status st = MXQ_EUSAGE;
-	int c, i, argc;
+	int c, i, argc, ms;
 	char **argv;
 	long v;
 
@@ -596,6 +648,10 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 	if (rc->resolv_conf != NULL && rc->resolv_conf[0] == '\0')
 		rc->resolv_conf = NULL;
 	o->lookup.window = CLI_DEFAULT_CONCURRENCY;
+	o->probe.port = 25;
+	o->probe.https_port = 443;
+	o->probe.step_ms = CLI_DEFAULT_SMTP_TIMEOUT_MS;
+	o->probe.workers = CLI_DEFAULT_SMTP_CONCURRENCY;
 	o->fmt.format = FMT_TEXT;
 	run->color = RUN_AUTO;
 	run->idn = RUN_AUTO;
@@ -734,6 +790,52 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 		case OPT_STRICT:
 			run->strict = 1;
 			break;
+		case OPT_SMTP:
+			o->smtp = 1;
+			break;
+		case OPT_SMTP_PORT:
+		case OPT_HTTPS_PORT:
+			if (parse_int(optarg, 1, 65535, &v) != 0) {
+				usage_error("invalid port (1-65535)", optarg);
+				goto out;
+			}
+			if (c == OPT_SMTP_PORT)
+				o->probe.port = (int)v;
+			else
+				o->probe.https_port = (int)v;
+			break;
+		case OPT_SMTP_TIMEOUT:
+			if (parse_seconds(optarg, &ms) != 0) {
+				usage_error("invalid timeout (seconds, "
+				    "0.001-300)", optarg);
+				goto out;
+			}
+			o->probe.step_ms = ms;
+			break;
+		case OPT_SMTP_CONCURRENCY:
+			if (parse_int(optarg, 1, PROBE_WORKERS_MAX, &v) != 0) {
+				usage_error("invalid SMTP concurrency (1-500)",
+				    optarg);
+				goto out;
+			}
+			o->probe.workers = (int)v;
+			break;
+		case OPT_EHLO:
+			if (!ehlo_name_ok(optarg)) {
+				usage_error("invalid EHLO name (a host name "
+				    "or an address literal such as "
+				    "[192.0.2.1])", optarg);
+				goto out;
+			}
+			o->probe.ehlo = optarg;
+			break;
+		case OPT_CAFILE:
+			o->probe.cafile = optarg;
+			break;
+		case OPT_PRIVATE:
+			o->probe.private_ok = 1;
+			o->lookup.private_ok = 1;
+			break;
 		default:
 			option_error(c, argv);
 			goto out;
@@ -760,10 +862,19 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 	}
 	finish_servers(&sv, rc->port, rc);
 	o->lookup.ns_port = rc->port;
+	if (o->smtp) {
+		/* DANE verification stands on the TLSA records. */
+		o->lookup.dane = 1;
+		o->lookup.dnssec = 1;
+		o->lookup.smtp = 1;
+		o->fmt.smtp = 1;
+	}
+	if (o->probe.ehlo == NULL)
+		o->probe.ehlo = default_ehlo(o->ehlo, sizeof(o->ehlo));
 	run->verbose = o->fmt.verbose;
 	run->short_format = o->fmt.format == FMT_SHORT;
 	run->findings = o->lookup.ptr || o->lookup.dnssec || o->lookup.ns ||
-	    run->strict;
+	    o->smtp || run->strict;
 	st = MXQ_OK;
 out:
 	free(argv);
@@ -785,7 +896,10 @@ cli_usage(FILE *fp)
 	fputs(
 "usage: mxq [-46jnqsvx] [-f file] [-p port] [-t seconds] [--tries n]\n"
 "           [--server server[,server ...]] [--tcp] [--no-additional]\n"
-"           [--dnssec] [--dane] [--ns] [--strict]\n"
+"           [--dnssec] [--dane] [--ns] [--strict] [--private]\n"
+"           [--smtp] [--smtp-port port] [--smtp-timeout seconds]\n"
+"           [--smtp-concurrency n] [--ehlo name] [--cafile file]\n"
+"           [--https-port port]\n"
 "           [--with-domain | --no-domain] [--color[=when]] [--idn | --no-idn]\n"
 "           [--concurrency n] [--unordered] [--progress | --no-progress]\n"
 "           [@server] domain ...\n"
@@ -824,6 +938,21 @@ cli_help(FILE *fp)
 "      --ns              ask every authoritative server, compare answers\n"
 "      --strict          exit 5 when a route exists but a check found\n"
 "                        a problem\n"
+"      --private         private and other special-purpose addresses\n"
+"                        count as reachable (mail inside a network)\n"
+"\n"
+"Connections (--smtp; never MAIL, RCPT or DATA):\n"
+"      --smtp            probe every exchange address: greeting, EHLO,\n"
+"                        STARTTLS, certificate, DANE; MTA-STS policy\n"
+"      --smtp-port PORT  SMTP port (default 25)\n"
+"      --smtp-timeout SECS\n"
+"                        wait this long for each step (default 10)\n"
+"      --smtp-concurrency N\n"
+"                        connections at once (default 20)\n"
+"      --ehlo NAME       EHLO name (default: this host's name)\n"
+"      --cafile FILE     CA certificates (PEM) for SMTP and HTTPS\n"
+"                        (default: the system's)\n"
+"      --https-port PORT port of the MTA-STS policy server (default 443)\n"
 "\n"
 "Input:\n"
 "  -f, --file FILE       read domains from FILE, one per line ('-': stdin)\n"

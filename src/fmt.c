@@ -1,5 +1,6 @@
 /* What the printers share: the warnings table and the choice of printer. */
 #include <stdio.h>
+#include <string.h>
 
 #include "mxq/fmt.h"
 
@@ -117,11 +118,15 @@ fmt_failure(const char *what, enum mxq_status st, const char *detail,
 }
 
 const char *
-fmt_addr_problem(const struct mx_addr *a, char *buf, size_t size)
+fmt_addr_problem(const struct mx_domain *d, const struct mx_exchange *e,
+    const struct mx_addr *a, char *buf, size_t size)
 {
 	const struct mx_ptr *p = &a->ptr;
 
-	if (a->special != NULL)
+	/* An exchange with no reachable address is one finding, not one
+	 * per address. */
+	if (a->special != NULL && !d->private_ok &&
+	    !(e->warn & MX_W_NOPUBLIC))
 		snprintf(buf, size, "%s address, not reachable from the "
 		    "internet", a->special);
 	else if (!p->asked)
@@ -194,6 +199,130 @@ fmt_ns_problem(const struct mx_nsserver *s, char *buf, size_t size)
 	return buf;
 }
 
+const char *
+fmt_smtp_problem(const struct mx_domain *d, const struct mx_exchange *e,
+    const struct mx_addr *a, char *buf, size_t size)
+{
+	const struct smtp_result *r = a->smtp;
+	int dane = e->dane.state == MX_DANE_PROTECTED;
+	int sts = e->sts_match == 1 && d->sts->policy.mode == STS_MODE_ENFORCE;
+
+	if (r == NULL)
+		return NULL;
+	if (r->status != MXQ_OK) {
+		/* Said once for the whole domain: the network, likely. */
+		if (d->smtp_blocked)
+			return NULL;
+		snprintf(buf, size, "SMTP %s: %s", smtp_step_name(r->failed_at),
+		    r->message != NULL ? r->message :
+		    status_message(r->status));
+		return buf;
+	}
+	if (!r->starttls_offered || !r->tls) {
+		snprintf(buf, size, "%s: mail to it travels unencrypted%s",
+		    !r->starttls_offered ? "no STARTTLS" :
+		    "STARTTLS refused", dane ? "; DANE senders do not "
+		    "deliver to it" : sts ? "; MTA-STS senders do not "
+		    "deliver to it" : "");
+		return buf;
+	}
+	if (r->dane == 0) {
+		snprintf(buf, size, "the certificate matches no TLSA record: "
+		    "DANE senders do not deliver to it");
+		return buf;
+	}
+	/* Most senders take any certificate; MTA-STS ones do not. */
+	if (!r->cert.verified && e->sts_match == 1) {
+		snprintf(buf, size, "certificate not verified (%s): %s",
+		    r->cert.verify_error != NULL ? r->cert.verify_error : "?",
+		    d->sts->policy.mode == STS_MODE_ENFORCE ? "MTA-STS "
+		    "senders do not deliver to it" : "MTA-STS senders "
+		    "report it (mode testing)");
+		return buf;
+	}
+	return NULL;
+}
+
+const char *
+fmt_sts_mismatch(const struct mx_domain *d, const struct mx_exchange *e,
+    char *buf, size_t size)
+{
+	if (e->sts_match != 0)
+		return NULL;
+	if (d->sts->policy.mode == STS_MODE_ENFORCE)
+		snprintf(buf, size, "matches no mx pattern of the MTA-STS "
+		    "policy (mode enforce): MTA-STS senders will not deliver "
+		    "to it");
+	else
+		snprintf(buf, size, "matches no mx pattern of the MTA-STS "
+		    "policy (mode testing): senders deliver, and report it");
+	return buf;
+}
+
+static void
+ns_findings(const struct mx_domain *d, void (*fn)(void *arg,
+    const char *line), void *arg)
+{
+	char words[WIRE_TEXT_MAX + 512], line[2 * WIRE_TEXT_MAX + 600];
+	size_t i;
+
+	if (d->ns == NULL)
+		return;
+	if (d->ns->status != MXQ_OK) {
+		snprintf(line, sizeof(line), "name servers not found: %s",
+		    d->ns->message != NULL ? d->ns->message :
+		    status_message(d->ns->status));
+		fn(arg, line);
+		return;
+	}
+	for (i = 0; i < d->ns->nsrv; i++) {
+		const struct mx_nsserver *s = &d->ns->srv[i];
+
+		if (fmt_ns_problem(s, words, sizeof(words)) == NULL)
+			continue;
+		snprintf(line, sizeof(line), "name server %s %s: %s", s->name,
+		    s->address != NULL ? s->address : "(no address)", words);
+		fn(arg, line);
+	}
+}
+
+/* MTA-STS and TLS-RPT records and policy that senders cannot use. */
+static void
+sts_findings(const struct mx_domain *d, void (*fn)(void *arg,
+    const char *line), void *arg)
+{
+	const struct mx_sts *s = d->sts;
+	char words[WIRE_TEXT_MAX + 512], line[2 * WIRE_TEXT_MAX + 600];
+
+	if (s == NULL)
+		return;
+	if (s->txt_status != MXQ_OK && s->txt_status != MXQ_ENODATA) {
+		snprintf(line, sizeof(line), "MTA-STS: %s", fmt_failure(
+		    s->txt_status == MXQ_EMALFORMED ? "_mta-sts TXT record "
+		    "unusable, senders use no policy: " : "_mta-sts TXT "
+		    "lookup failed: ", s->txt_status, s->txt_message, words,
+		    sizeof(words)));
+		fn(arg, line);
+	} else if (s->txt_status == MXQ_OK && s->policy_status != MXQ_OK) {
+		/* RFC 8461 5: without a policy, a sender goes on as if the
+		 * domain had none, unless it has one cached. */
+		snprintf(line, sizeof(line), "MTA-STS: the _mta-sts record "
+		    "announces a policy, but none could be fetched from "
+		    "https://mta-sts.%.*s/.well-known/mta-sts.txt: %s",
+		    (int)(strlen(d->qtext) - 1), d->qtext,
+		    s->policy_message != NULL ? s->policy_message :
+		    status_message(s->policy_status));
+		fn(arg, line);
+	}
+	if (s->tlsrpt_status != MXQ_OK && s->tlsrpt_status != MXQ_ENODATA) {
+		snprintf(line, sizeof(line), "TLS-RPT: %s", fmt_failure(
+		    s->tlsrpt_status == MXQ_EMALFORMED ? "" : "_smtp._tls TXT "
+		    "lookup failed: ", s->tlsrpt_status, s->tlsrpt_message,
+		    words, sizeof(words)));
+		fn(arg, line);
+	}
+}
+
 void
 fmt_findings(const struct mx_domain *d, void (*fn)(void *arg,
     const char *line), void *arg)
@@ -225,8 +354,8 @@ fmt_findings(const struct mx_domain *d, void (*fn)(void *arg,
 			fn(arg, line);
 		}
 		for (k = 0; k < e->naddr; k++)
-			if (fmt_addr_problem(&e->addr[k], words, sizeof(words)) !=
-			    NULL) {
+			if (fmt_addr_problem(d, e, &e->addr[k], words,
+			    sizeof(words)) != NULL) {
 				snprintf(line, sizeof(line), "%s %s: %s",
 				    e->text, mx_addr_text(&e->addr[k], abuf,
 				    sizeof(abuf)), words);
@@ -236,25 +365,26 @@ fmt_findings(const struct mx_domain *d, void (*fn)(void *arg,
 			snprintf(line, sizeof(line), "%s: %s", e->text, words);
 			fn(arg, line);
 		}
+		for (k = 0; k < e->naddr; k++)
+			if (fmt_smtp_problem(d, e, &e->addr[k], words,
+			    sizeof(words)) != NULL) {
+				snprintf(line, sizeof(line), "%s %s: %s",
+				    e->text, mx_addr_text(&e->addr[k], abuf,
+				    sizeof(abuf)), words);
+				fn(arg, line);
+			}
+		if (fmt_sts_mismatch(d, e, words, sizeof(words)) != NULL) {
+			snprintf(line, sizeof(line), "%s: %s", e->text, words);
+			fn(arg, line);
+		}
 	}
-	if (d->ns == NULL)
-		return;
-	if (d->ns->status != MXQ_OK) {
-		snprintf(line, sizeof(line), "name servers not found: %s",
-		    d->ns->message != NULL ? d->ns->message :
-		    status_message(d->ns->status));
-		fn(arg, line);
-		return;
+	if (d->smtp_blocked) {
+		fn(arg, "no exchange address took a connection on the SMTP "
+		    "port, every one timed out: outbound port 25 may be "
+		    "blocked on this network");
 	}
-	for (i = 0; i < d->ns->nsrv; i++) {
-		const struct mx_nsserver *s = &d->ns->srv[i];
-
-		if (fmt_ns_problem(s, words, sizeof(words)) == NULL)
-			continue;
-		snprintf(line, sizeof(line), "name server %s %s: %s", s->name,
-		    s->address != NULL ? s->address : "(no address)", words);
-		fn(arg, line);
-	}
+	ns_findings(d, fn, arg);
+	sts_findings(d, fn, arg);
 }
 
 static void

@@ -267,6 +267,155 @@ dane_member(struct jw *w, const struct mx_exchange *e)
 	close_obj(w, '}');
 }
 
+/* The SMTP probe of an address (--smtp), or null. */
+static void
+smtp_member(struct jw *w, const struct mx_addr *a, int probing)
+{
+	const struct smtp_result *r = a->smtp;
+	const struct smtp_cert *ct;
+
+	if (r == NULL) {
+		/* Not probed: no --smtp, or an address kept out of it. */
+		if (!probing) {
+			null_member(w, "smtp");
+			return;
+		}
+		key(w, "smtp");
+		open_obj(w, '{');
+		str_member(w, "status", "unprobed");
+		str_member(w, "step", NULL);
+		str_member(w, "message", "special-purpose address, not probed "
+		    "without --private");
+		null_member(w, "connect_ms");
+		null_member(w, "greeting");
+		strings_member(w, "ehlo", NULL, 0);
+		null_member(w, "starttls");
+		null_member(w, "tls");
+		close_obj(w, '}');
+		return;
+	}
+	key(w, "smtp");
+	open_obj(w, '{');
+	str_member(w, "status", status_name(r->status));
+	str_member(w, "step", r->status != MXQ_OK ?
+	    smtp_step_name(r->failed_at) : NULL);
+	str_member(w, "message", r->message);
+	key(w, "connect_ms");
+	if (r->failed_at > SMTP_STEP_CONNECT || r->status == MXQ_OK)
+		put_uint(w, (unsigned long long)(r->connect_ms + 0.5));
+	else
+		fputs("null", w->f);
+	key(w, "greeting");
+	if (r->greeting_code != 0) {
+		open_obj(w, '{');
+		uint_member(w, "code", (unsigned)r->greeting_code);
+		str_member(w, "text", r->greeting != NULL ? r->greeting : "");
+		close_obj(w, '}');
+	} else {
+		fputs("null", w->f);
+	}
+	strings_member(w, "ehlo", r->ext, r->next);
+	key(w, "starttls");
+	if (r->failed_at > SMTP_STEP_EHLO || r->status == MXQ_OK) {
+		open_obj(w, '{');
+		bool_member(w, "offered", r->starttls_offered);
+		key(w, "code");
+		if (r->starttls_code != 0)
+			put_uint(w, (unsigned)r->starttls_code);
+		else
+			fputs("null", w->f);
+		close_obj(w, '}');
+	} else {
+		fputs("null", w->f);
+	}
+	if (!r->tls) {
+		null_member(w, "tls");
+		close_obj(w, '}');
+		return;
+	}
+	ct = &r->cert;
+	key(w, "tls");
+	open_obj(w, '{');
+	str_member(w, "version", r->tls_version);
+	str_member(w, "cipher", r->cipher);
+	key(w, "certificate");
+	open_obj(w, '{');
+	str_member(w, "subject", ct->subject);
+	str_member(w, "issuer", ct->issuer);
+	strings_member(w, "names", ct->names, ct->nnames);
+	str_member(w, "not_after", ct->not_after[0] != '\0' ?
+	    ct->not_after : NULL);
+	bool_member(w, "expired", ct->expired);
+	bool_member(w, "verified", ct->verified);
+	str_member(w, "verify_error", ct->verify_error);
+	close_obj(w, '}');
+	key(w, "dane");
+	if (r->dane >= 0) {
+		open_obj(w, '{');
+		bool_member(w, "match", r->dane);
+		str_member(w, "tlsa", r->dane_match);
+		close_obj(w, '}');
+	} else {
+		fputs("null", w->f);
+	}
+	strings_member(w, "ehlo", r->ext_tls, r->next_tls);
+	close_obj(w, '}');
+	close_obj(w, '}');
+}
+
+static const char *
+sts_mode_name(enum sts_mode m)
+{
+	return m == STS_MODE_ENFORCE ? "enforce" : m == STS_MODE_TESTING ?
+	    "testing" : "none";
+}
+
+/* MTA-STS (RFC 8461) of the domain (--smtp), or null. */
+static void
+sts_member(struct jw *w, const struct mx_sts *s)
+{
+	if (s == NULL) {
+		null_member(w, "mta_sts");
+		null_member(w, "tlsrpt");
+		return;
+	}
+	key(w, "mta_sts");
+	open_obj(w, '{');
+	str_member(w, "status", status_name(s->txt_status));
+	str_member(w, "id", s->id);
+	str_member(w, "message", s->txt_message);
+	strings_member(w, "addresses", s->addrs, s->naddrs);
+	key(w, "policy");
+	if (s->txt_status == MXQ_OK) {
+		open_obj(w, '{');
+		str_member(w, "status", status_name(s->policy_status));
+		key(w, "http_status");
+		if (s->http_code > 0)
+			put_uint(w, (unsigned long long)s->http_code);
+		else
+			fputs("null", w->f);
+		str_member(w, "message", s->policy_message);
+		str_member(w, "mode", s->policy_status == MXQ_OK ?
+		    sts_mode_name(s->policy.mode) : NULL);
+		strings_member(w, "mx", s->policy.mx, s->policy.nmx);
+		key(w, "max_age");
+		if (s->policy_status == MXQ_OK)
+			put_uint(w, (unsigned long long)s->policy.max_age);
+		else
+			fputs("null", w->f);
+		close_obj(w, '}');
+	} else {
+		fputs("null", w->f);
+	}
+	close_obj(w, '}');
+	key(w, "tlsrpt");
+	open_obj(w, '{');
+	str_member(w, "status", status_name(s->tlsrpt_status));
+	str_member(w, "record", s->tlsrpt);
+	str_member(w, "message", s->tlsrpt_message);
+	close_obj(w, '}');
+}
+
 static const char *
 ns_finding_name(unsigned bit)
 {
@@ -380,10 +529,14 @@ exchange(struct jw *w, const struct mx_domain *d, size_t i)
 		str_member(w, "dnssec", fmt_sec_name(a->family == 4 ?
 		    e->fam4.secure : e->fam6.secure));
 		ptr_member(w, &a->ptr);
+		smtp_member(w, a, d->sts != NULL);
 		close_obj(w, '}');
 	}
 	close_obj(w, ']');
 	dane_member(w, e);
+	key(w, "mta_sts_match");
+	fputs(e->sts_match < 0 ? "null" : e->sts_match ? "true" : "false",
+	    w->f);
 	if (e->naddr == 0 && e->status != MXQ_OK) {
 		const char *m = e->fam4.message != NULL ? e->fam4.message :
 		    e->fam6.message;
@@ -440,6 +593,10 @@ fmt_json_write(struct fmt *c, const struct mx_domain *d)
 	str_member(&w, "dnssec", fmt_sec_name(d->secure));
 	findings_member(&w, d);
 	ns_member(&w, d->ns);
+	sts_member(&w, d->sts);
+	key(&w, "smtp_blocked");
+	fputs(d->sts == NULL ? "null" : d->smtp_blocked ? "true" : "false",
+	    w.f);
 	key(&w, "exchanges");
 	open_obj(&w, '[');
 	for (i = 0; i < d->nex; i++) {

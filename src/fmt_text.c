@@ -91,6 +91,7 @@ header(struct fmt *c, const struct mx_domain *d)
 		    "(RFC 5321 5.1)", f);
 		break;
 	case MX_V_NOADDR:
+	case MX_V_NOPUBLIC:
 	case MX_V_UNKNOWN:
 		/*
 		 * When the MX records came, the domain's line speaks of
@@ -249,20 +250,24 @@ problem(struct fmt *c, const struct mx_exchange *e)
 
 /* The findings of the checks about an exchange, as row notes. */
 static void
-extra_notes(struct fmt *c, const struct mx_exchange *e)
+extra_notes(struct fmt *c, const struct mx_domain *d,
+    const struct mx_exchange *e)
 {
 	char words[WIRE_TEXT_MAX + 512], abuf[64];
 	FILE *f = c->out;
 	size_t k;
 
 	for (k = 0; k < e->naddr; k++)
-		if (fmt_addr_problem(&e->addr[k], words, sizeof(words)) != NULL)
+		if (fmt_addr_problem(d, e, &e->addr[k], words,
+		    sizeof(words)) != NULL)
 			fprintf(f, "  %s(%s: %s)%s", col(c, C_YEL),
 			    mx_addr_text(&e->addr[k], abuf, sizeof(abuf)), words,
 			    col(c, C_OFF));
 	if (fmt_dane_problem(e, words, sizeof(words)) != NULL)
 		fprintf(f, "  %s(DANE: %s)%s", col(c, C_YEL), words,
 		    col(c, C_OFF));
+	if (fmt_sts_mismatch(d, e, words, sizeof(words)) != NULL)
+		fprintf(f, "  %s(%s)%s", col(c, C_YEL), words, col(c, C_OFF));
 }
 
 static void
@@ -295,11 +300,124 @@ notes(struct fmt *c, const struct mx_domain *d, size_t i)
 		}
 		fprintf(f, ")%s", col(c, C_OFF));
 	}
-	extra_notes(c, e);
+	extra_notes(c, d, e);
 	if (mx_is_backup(d, i))
 		fprintf(f, "  %s[backup]%s", col(c, C_DIM), col(c, C_OFF));
 	if (e->dane.state == MX_DANE_PROTECTED)
 		fprintf(f, "  %s[DANE]%s", col(c, C_GREEN), col(c, C_OFF));
+}
+
+/*
+ * --smtp: what the probe of an address found, on one line (indent
+ * spaces first); with -v, the extensions and the certificate below.
+ */
+static void
+smtp_lines(struct fmt *c, const struct mx_exchange *e,
+    const struct mx_addr *a, int indent)
+{
+	const struct smtp_result *r = a->smtp;
+	FILE *f = c->out;
+	char buf[64];
+	size_t k;
+
+	fprintf(f, "%*s", indent, "");
+	if (!c->cfg.verbose)
+		fprintf(f, "%s  ", mx_addr_text(a, buf, sizeof(buf)));
+	if (r == NULL) {
+		fprintf(f, "%snot probed: %s address%s\n", col(c, C_DIM),
+		    a->special != NULL ? a->special : "?", col(c, C_OFF));
+		return;
+	}
+	fputs("SMTP", f);
+	if (r->greeting_code != 0)
+		fprintf(f, " %d %s", r->greeting_code,
+		    r->greeting != NULL ? r->greeting : "");
+	if (r->status != MXQ_OK) {
+		fprintf(f, "%s%s%s failed: %s%s\n", r->greeting_code != 0 ?
+		    ", " : " ", col(c, C_RED), smtp_step_name(r->failed_at),
+		    r->message != NULL ? r->message :
+		    status_message(r->status), col(c, C_OFF));
+		return;
+	}
+	if (!r->starttls_offered)
+		fprintf(f, ", %sno STARTTLS%s", col(c, C_YEL), col(c, C_OFF));
+	else if (!r->tls)
+		fprintf(f, ", %sSTARTTLS refused (%d)%s", col(c, C_YEL),
+		    r->starttls_code, col(c, C_OFF));
+	else
+		fprintf(f, ", STARTTLS, %s %s, certificate %s%s%s",
+		    r->tls_version != NULL ? r->tls_version : "?",
+		    r->cipher != NULL ? r->cipher : "?",
+		    r->cert.verified ? col(c, C_GREEN) : col(c, C_YEL),
+		    r->cert.verified ? "verified" : "not verified",
+		    col(c, C_OFF));
+	if (r->dane == 1)
+		fprintf(f, ", %sDANE TLSA %s matched%s", col(c, C_GREEN),
+		    r->dane_match != NULL ? r->dane_match : "", col(c, C_OFF));
+	else if (r->dane == 0)
+		fprintf(f, ", %sDANE: no TLSA record matches%s",
+		    col(c, C_RED), col(c, C_OFF));
+	fprintf(f, ", %.0f ms\n", r->total_ms);
+	if (!c->cfg.verbose)
+		return;
+	if (r->next > 0) {
+		fprintf(f, "%*sEHLO", indent + 2, "");
+		for (k = 0; k < r->next; k++)
+			fprintf(f, "%s %s", k > 0 ? "," : "", r->ext[k]);
+		fputc('\n', f);
+	}
+	if (!r->tls)
+		return;
+	fprintf(f, "%*scertificate %s, issuer %s, until %s%s", indent + 2, "",
+	    r->cert.subject != NULL ? r->cert.subject : "?",
+	    r->cert.issuer != NULL ? r->cert.issuer : "?",
+	    r->cert.not_after, r->cert.expired ? " (expired)" : "");
+	for (k = 0; k < r->cert.nnames; k++)
+		fprintf(f, "%s %s", k > 0 ? "," : ", names", r->cert.names[k]);
+	if (!r->cert.verified)
+		fprintf(f, "; not verified for %.*s: %s",
+		    (int)(strlen(e->text) - 1), e->text,
+		    r->cert.verify_error != NULL ? r->cert.verify_error : "?");
+	fputc('\n', f);
+}
+
+/* --smtp: the MTA-STS policy and TLS reporting, when there is one. */
+static void
+sts_block(struct fmt *c, const struct mx_domain *d)
+{
+	const struct mx_sts *s = d->sts;
+	FILE *f = c->out;
+	size_t k;
+
+	if (s == NULL)
+		return;
+	if (s->txt_status == MXQ_OK && s->policy_status == MXQ_OK) {
+		fprintf(f, "  MTA-STS policy %s: mode %s, max_age %ld, mx",
+		    s->id != NULL ? s->id : "?",
+		    s->policy.mode == STS_MODE_ENFORCE ? "enforce" :
+		    s->policy.mode == STS_MODE_TESTING ? "testing" : "none",
+		    s->policy.max_age);
+		for (k = 0; k < s->policy.nmx; k++)
+			fprintf(f, "%s %s", k > 0 ? "," : "", s->policy.mx[k]);
+		fputc('\n', f);
+	} else if (s->txt_status == MXQ_OK) {
+		fprintf(f, "  %sMTA-STS policy %s announced, not fetched: %s%s\n",
+		    col(c, C_RED), s->id != NULL ? s->id : "?",
+		    s->policy_message != NULL ? s->policy_message :
+		    status_message(s->policy_status), col(c, C_OFF));
+	} else if (s->txt_status != MXQ_ENODATA) {
+		fprintf(f, "  %sMTA-STS: %s%s\n", col(c, C_RED),
+		    s->txt_message != NULL ? s->txt_message :
+		    status_message(s->txt_status), col(c, C_OFF));
+	} else if (c->cfg.verbose) {
+		fputs("  MTA-STS: no policy (no _mta-sts record)\n", f);
+	}
+	if (s->tlsrpt_status == MXQ_OK)
+		fprintf(f, "  TLS-RPT: %s\n", s->tlsrpt);
+	else if (s->tlsrpt_status != MXQ_ENODATA)
+		fprintf(f, "  %sTLS-RPT: %s%s\n", col(c, C_RED),
+		    s->tlsrpt_message != NULL ? s->tlsrpt_message :
+		    status_message(s->tlsrpt_status), col(c, C_OFF));
 }
 
 /* --verbose: TTLs, and one address per line with where it came from. */
@@ -346,6 +464,8 @@ row_verbose(struct fmt *c, const struct mx_domain *d, size_t i, int pw)
 			    n < CHAR_BIT * sizeof(a->ptr.confirmed) &&
 			    (a->ptr.confirmed >> n & 1) ? " (confirmed)" : "");
 		fputc('\n', f);
+		if (c->cfg.smtp)
+			smtp_lines(c, e, a, pw + 11);
 	}
 	for (k = 0; k < e->dane.nrr; k++) {
 		const struct mx_tlsa *t = &e->dane.rr[k];
@@ -390,6 +510,9 @@ row(struct fmt *c, const struct mx_domain *d, size_t i, int pw, size_t ew)
 		    col(c, C_OFF));
 	notes(c, d, i);
 	fputc('\n', f);
+	if (c->cfg.smtp)
+		for (k = 0; k < e->naddr; k++)
+			smtp_lines(c, e, &e->addr[k], pw + 6);
 }
 
 enum mxq_status
@@ -411,6 +534,7 @@ fmt_text_write(struct fmt *c, const struct mx_domain *d)
 	}
 	if (d->nullmx || (d->verdict == MX_V_UNKNOWN && d->nex == 0)) {
 		ns_block(c, d);
+		sts_block(c, d);
 		return ferror(c->out) ? MXQ_EIO : MXQ_OK;
 	}
 	for (i = 0; i < d->nex; i++) {
@@ -432,6 +556,11 @@ fmt_text_write(struct fmt *c, const struct mx_domain *d)
 			fputc('\n', c->out);
 		row(c, d, i, pw, ew);
 	}
+	if (d->smtp_blocked)
+		fprintf(c->out, "  %sno address took a connection: outbound "
+		    "port 25 may be blocked on this network%s\n",
+		    col(c, C_RED), col(c, C_OFF));
 	ns_block(c, d);
+	sts_block(c, d);
 	return ferror(c->out) ? MXQ_EIO : MXQ_OK;
 }

@@ -10,6 +10,7 @@
 #include "mxq/answer.h"
 #include "mxq/check.h"
 #include "mxq/lookup.h"
+#include "mxq/special.h"
 #include "mxq/wire.h"
 
 #define MXQ_STR_(x) #x
@@ -24,6 +25,7 @@ struct domain {
 	struct lookup *l;
 	struct owner owner;		/* its questions and its clock */
 	struct mx_domain *d;
+	int probing;			/* its probes run (--smtp) */
 	int done;			/* finished: ready to hand over */
 };
 
@@ -183,6 +185,22 @@ const struct lookup_check *const lookup_default_checks[] = {
 const size_t lookup_default_nchecks =
     sizeof(lookup_default_checks) / sizeof(lookup_default_checks[0]);
 
+/*
+ * Addresses of exchange ex arrived, from index first on: which of them
+ * the internet cannot reach, and the checks of addresses.
+ */
+static void
+addresses_arrived(struct domain *dom, size_t ex, size_t first)
+{
+	struct mx_exchange *e = &dom->d->ex[ex];
+	size_t k;
+
+	for (k = first; k < e->naddr; k++)
+		e->addr[k].special = special_address(e->addr[k].family,
+		    e->addr[k].bytes);
+	check_ptr_start(dom, ex, first);
+}
+
 static void on_check(void *arg, size_t index, int tag,
     const struct question_result *res);
 
@@ -245,7 +263,7 @@ ask_exchange(struct domain *dom, size_t i, const struct answer *mx)
 		    check_addr_glue(c, e, mx)) {
 			l->additional++;
 			if (e->naddr > before)
-				check_ptr_start(dom, i, before);
+				addresses_arrived(dom, i, before);
 			continue;
 		}
 		if (c->asked != NULL)
@@ -277,7 +295,7 @@ on_check(void *arg, size_t index, int tag, const struct question_result *res)
 	c->take(c, &l->cfg, dom->d, e, res,
 	    resolver_server_text(l->r, res->server));
 	if (e->naddr > before)
-		check_ptr_start(dom, index, before);
+		addresses_arrived(dom, index, before);
 }
 
 /* The MX records of the answer into the model: exchanges, '.' rules. */
@@ -428,13 +446,36 @@ emit(struct lookup *l, struct domain *dom)
 }
 
 static void
+on_probed(void *arg)
+{
+	struct domain *dom = arg;
+
+	dom->probing = 0;
+	dom->done = 1;
+	emit(dom->l, dom);
+}
+
+static void
 finish(struct lookup *l, struct domain *dom)
 {
-	if (dom->done)
+	if (dom->done || dom->probing)
 		return;
-	dom->done = 1;
 	dom->d->elapsed_ms = dom->owner.used_ms;
 	mx_domain_finish(dom->d);
+	/* The probes need the lookup's answers, the model its own alone. */
+	if (l->cfg.probe != NULL && dom->d->verdict != MX_V_INVALID) {
+		switch (probe_domain(l->cfg.probe, dom->d, on_probed, dom)) {
+		case 1:
+			dom->probing = 1;
+			return;
+		case -1:
+			fail(l, MXQ_ENOMEM);
+			break;
+		default:
+			break;
+		}
+	}
+	dom->done = 1;
 	emit(l, dom);
 }
 
@@ -470,6 +511,7 @@ lookup_add(struct lookup *l, struct mx_domain *d)
 	}
 	dom->l = l;
 	dom->d = d;
+	d->private_ok = l->cfg.private_ok;
 	owner_init(&dom->owner, l->cfg.deadline_ms, dom);
 	dom->prev = l->tail;
 	if (l->tail != NULL)
@@ -505,6 +547,8 @@ lookup_add(struct lookup *l, struct mx_domain *d)
 	}
 	if (st == MXQ_OK && l->cfg.ns)
 		check_ns_start(dom);
+	if (st == MXQ_OK && l->cfg.smtp)
+		check_sts_start(dom);
 	questions_release(l->qs, &dom->owner);
 	return l->fatal;
 }
@@ -545,7 +589,8 @@ lookup_step(struct lookup *l, int input_fd, int *input_ready)
 	if (input_ready != NULL)
 		*input_ready = 0;
 	if (l->active > 0 && resolver_pending(l->r) == 0 &&
-	    questions_queued(l->qs) == 0) {
+	    questions_queued(l->qs) == 0 && (l->cfg.probe == NULL ||
+	    probe_pending(l->cfg.probe) == 0)) {
 		unstick(l);
 		return l->fatal;
 	}

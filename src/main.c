@@ -8,6 +8,7 @@
 #include "mxq/idn.h"
 #include "mxq/lookup.h"
 #include "mxq/msg.h"
+#include "mxq/probe.h"
 #include "mxq/resolver.h"
 #include "mxq/run.h"
 #include "mxq/status.h"
@@ -34,6 +35,7 @@ main(int argc, char **argv)
 	struct fmt fmt;
 	struct resolver *r = NULL;
 	struct lookup *l = NULL;
+	struct probe *probe = NULL;
 	struct run *run = NULL;
 	enum mxq_status st;
 	int exit_code = MXQ_EXIT_ROUTE;
@@ -69,12 +71,17 @@ main(int argc, char **argv)
 	o.lookup.deadline_ms = (double)MAIN_DEADLINE_ROUNDS *
 	    o.resolver.timeout_ms * o.resolver.tries *
 	    (double)resolver_nservers(r);
+	if (o.smtp && (st = probe_new(&o.probe, r, &probe)) != MXQ_OK)
+		goto out;
+	o.lookup.probe = probe;
 	if ((st = run_new(&o.run, &fmt, &run)) != MXQ_OK ||
 	    (st = lookup_new(&o.lookup, r, run_done, run, &l)) != MXQ_OK)
 		goto out;
 	lookup_set_idle(l, run_idle);
 	st = run_all(run, l, r, &exit_code);
 out:
+	/* The workers write into the domains that the engine frees. */
+	probe_free(probe);
 	lookup_free(l);
 	resolver_free(r);
 	run_free(run);

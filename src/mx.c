@@ -51,6 +51,10 @@ exchange_clear(struct mx_exchange *e)
 	for (i = 0; i < e->naddr; i++) {
 		chain_free(e->addr[i].ptr.names, e->addr[i].ptr.nnames);
 		free(e->addr[i].ptr.message);
+		if (e->addr[i].smtp != NULL) {
+			smtp_result_free(e->addr[i].smtp);
+			free(e->addr[i].smtp);
+		}
 	}
 	free(e->addr);
 	chain_free(e->cname, e->ncname);
@@ -79,6 +83,21 @@ ns_free(struct mx_ns *ns)
 	free(ns);
 }
 
+static void
+sts_free(struct mx_sts *sts)
+{
+	if (sts == NULL)
+		return;
+	free(sts->txt_message);
+	free(sts->id);
+	chain_free(sts->addrs, sts->naddrs);
+	free(sts->policy_message);
+	sts_policy_free(&sts->policy);
+	free(sts->tlsrpt);
+	free(sts->tlsrpt_message);
+	free(sts);
+}
+
 void
 mx_domain_free(struct mx_domain *d)
 {
@@ -97,6 +116,7 @@ mx_domain_free(struct mx_domain *d)
 	free(d->server);
 	free(d->server_name);
 	ns_free(d->ns);
+	sts_free(d->sts);
 	free(d);
 }
 
@@ -235,8 +255,9 @@ zone_slips(const struct wire_name *ex, const struct wire_name *domain)
 		    same_bytes_nocase(ex->data + eo[ne - k], zone, zlen) &&
 		    same_bytes_nocase(ex->data + eo[ne - 2 * k], zone, zlen))
 			warn |= MX_W_ZONETWICE;
-		/* Four decimal octets, then the zone. */
-		if (ne == 4 + k &&
+		/* Four decimal octets, then the zone (of 2 labels up too:
+		 * a top-level zone writes no MX records of its own). */
+		if (k >= 2 && ne == 4 + k &&
 		    same_bytes_nocase(ex->data + eo[4], zone, zlen) &&
 		    decimal_octet(ex->data + eo[0]) &&
 		    decimal_octet(ex->data + eo[1]) &&
@@ -270,6 +291,7 @@ mx_domain_add_exchange(struct mx_domain *d, uint16_t pref, uint32_t ttl,
 	e->name = *name;
 	e->status = MXQ_OK;
 	e->fam4.status = e->fam6.status = MXQ_OK;
+	e->sts_match = -1;
 	if (mx_text_is_ip(text))
 		e->warn |= MX_W_IPLITERAL;
 	if (!wire_name_equal(name, &d->qname))
@@ -406,6 +428,9 @@ verdict_text(const struct mx_domain *d, enum mxq_status outcome)
 	switch (d->verdict) {
 	case MX_V_NOADDR:
 		return "no mail route: no exchange has an address";
+	case MX_V_NOPUBLIC:
+		return "no mail route from the internet: no exchange has an "
+		    "address the internet can reach (see --private)";
 	case MX_V_NULLMX:
 		return "null MX: accepts no mail (RFC 7505)";
 	case MX_V_NOMAIL:
@@ -614,11 +639,23 @@ ns_finish(struct mx_ns *ns)
 	}
 }
 
+/* An address the internet can reach, or --private. */
+static int
+reachable(const struct mx_domain *d, const struct mx_exchange *e)
+{
+	size_t k;
+
+	for (k = 0; k < e->naddr; k++)
+		if (e->addr[k].special == NULL || d->private_ok)
+			return 1;
+	return 0;
+}
+
 void
 mx_domain_finish(struct mx_domain *d)
 {
 	size_t i, real = 0, failed = 0;
-	int any_addr = 0, any_temp = 0;
+	int any_addr = 0, any_temp = 0, any_special = 0;
 
 	for (i = 0; i < d->nex; i++) {
 		if (d->resolved)
@@ -628,7 +665,11 @@ mx_domain_finish(struct mx_domain *d)
 		if (mx_is_dot(&d->ex[i]))
 			continue;
 		real++;
-		if (d->ex[i].naddr > 0) {
+		if (d->ex[i].naddr > 0 && !reachable(d, &d->ex[i])) {
+			/* Addresses, but a sender on the internet has none. */
+			d->ex[i].warn |= MX_W_NOPUBLIC;
+			any_special = 1;
+		} else if (d->ex[i].naddr > 0) {
 			any_addr = 1;
 		} else if (d->resolved &&
 		    status_exit_code(d->ex[i].status) != MXQ_EXIT_NOROUTE) {
@@ -651,7 +692,8 @@ mx_domain_finish(struct mx_domain *d)
 		d->verdict = MX_V_NULLMX;
 	else if (d->implicit)
 		d->verdict = any_addr ? MX_V_IMPLICIT :
-		    any_temp ? MX_V_UNKNOWN : MX_V_NOMAIL;
+		    any_temp ? MX_V_UNKNOWN : any_special ? MX_V_NOPUBLIC :
+		    MX_V_NOMAIL;
 	else if (d->nex == 0)
 		d->verdict = MX_V_NOMAIL;
 	else if (real == 0)
@@ -661,8 +703,41 @@ mx_domain_finish(struct mx_domain *d)
 		d->verdict = MX_V_LISTED;
 	else
 		d->verdict = any_addr ? MX_V_ROUTE :
-		    any_temp ? MX_V_UNKNOWN : MX_V_NOADDR;
+		    any_temp ? MX_V_UNKNOWN : any_special ? MX_V_NOPUBLIC :
+		    MX_V_NOADDR;
 	set_message(d, real, failed);
+}
+
+void
+mx_domain_probed(struct mx_domain *d)
+{
+	const struct sts_policy *pol = NULL;
+	size_t i, k, tried = 0, silent = 0;
+
+	if (d->sts != NULL && d->sts->policy_status == MXQ_OK &&
+	    d->sts->policy.mode != STS_MODE_NONE)
+		pol = &d->sts->policy;
+	for (i = 0; i < d->nex; i++) {
+		struct mx_exchange *e = &d->ex[i];
+
+		for (k = 0; k < e->naddr; k++) {
+			const struct smtp_result *r = e->addr[k].smtp;
+
+			if (r == NULL)
+				continue;
+			tried++;
+			silent += r->status == MXQ_ETIMEOUT &&
+			    r->failed_at == SMTP_STEP_CONNECT;
+		}
+		if (pol == NULL || mx_is_dot(e))
+			continue;
+		e->sts_match = 0;
+		for (k = 0; k < pol->nmx && !e->sts_match; k++)
+			e->sts_match = sts_mx_match(pol->mx[k], e->text);
+	}
+	/* Not one connection anywhere: the network, more likely than all
+	 * of them. */
+	d->smtp_blocked = tried > 0 && silent == tried;
 }
 
 enum mxq_status
@@ -679,6 +754,8 @@ mx_domain_outcome(const struct mx_domain *d)
 	case MX_V_NULLMX:
 	case MX_V_NOMAIL:
 		return MXQ_ENODATA;
+	case MX_V_NOPUBLIC:
+		return MXQ_EUNROUTABLE;
 	case MX_V_NXDOMAIN:
 		return MXQ_ENXDOMAIN;
 	case MX_V_INVALID:
@@ -707,6 +784,8 @@ mx_verdict_name(enum mx_verdict v)
 		return "mx-listed";
 	case MX_V_NOADDR:
 		return "no-address";
+	case MX_V_NOPUBLIC:
+		return "no-public-address";
 	case MX_V_NULLMX:
 		return "null-mx";
 	case MX_V_NOMAIL:

@@ -155,6 +155,9 @@ struct resolver {
 	struct pollfd *pfd;		/* polled: sockets, connections, extra */
 	void **pobj;			/* the socket or connection of each */
 	size_t cappfd;
+	int wake_fd;			/* resolver_set_wake, or -1 */
+	void (*wake_fn)(void *);
+	void *wake_arg;
 	uint8_t buf[RESOLVER_TCP_MAX_MSG + 1];
 	struct resolver_stats stats;
 };
@@ -450,6 +453,7 @@ resolver_new(const struct resolver_config *cfg, struct resolver **out)
 	if (r == NULL)
 		return MXQ_ENOMEM;
 	r->cfg = *cfg;
+	r->wake_fd = -1;
 	/* RESOLVER_MAX_SERVERS fit in the first block. */
 	if (server_room(r, 0) != MXQ_OK) {
 		resolver_free(r);
@@ -1399,9 +1403,9 @@ resolver_wait(struct resolver *r, int max_ms, int extra_fd, int *extra_ready)
 {
 	struct usock *u;
 	struct conn *c;
-	size_t n = 0, nsock = 0, nconn = 0;
+	size_t n = 0, nsock = 0, nconn = 0, wake = SIZE_MAX;
 	double now;
-	int ms = -1, rc;
+	int ms = -1, rc, woke;
 
 	if (extra_ready != NULL)
 		*extra_ready = 0;
@@ -1410,7 +1414,7 @@ resolver_wait(struct resolver *r, int max_ms, int extra_fd, int *extra_ready)
 		nsock++;
 	for (c = r->conns; c != NULL; c = c->next)
 		nconn++;
-	if (pfd_room(r, nsock + nconn + 1) != MXQ_OK)
+	if (pfd_room(r, nsock + nconn + 2) != MXQ_OK)
 		return MXQ_ENOMEM;
 	for (u = r->socks; u != NULL; u = u->next) {
 		r->pfd[n].fd = u->dead ? -1 : u->fd;
@@ -1422,6 +1426,12 @@ resolver_wait(struct resolver *r, int max_ms, int extra_fd, int *extra_ready)
 		r->pfd[n].events = (short)(POLLIN | (!c->connected ||
 		    c->outoff < c->outlen ? POLLOUT : 0));
 		r->pobj[n++] = c;
+	}
+	if (r->wake_fd >= 0) {
+		wake = n;
+		r->pfd[n].fd = r->wake_fd;
+		r->pfd[n].events = POLLIN;
+		r->pobj[n++] = NULL;
 	}
 	if (extra_fd >= 0) {
 		r->pfd[n].fd = extra_fd;
@@ -1445,6 +1455,7 @@ resolver_wait(struct resolver *r, int max_ms, int extra_fd, int *extra_ready)
 	if (rc > 0 && extra_fd >= 0 && r->pfd[n - 1].revents != 0 &&
 	    extra_ready != NULL)
 		*extra_ready = 1;
+	woke = rc > 0 && wake != SIZE_MAX && r->pfd[wake].revents != 0;
 	/*
 	 * What arrived first, timers after: a pause of mxq itself (a slow
 	 * reader of its output) must not turn answers that wait in the
@@ -1458,6 +1469,9 @@ resolver_wait(struct resolver *r, int max_ms, int extra_fd, int *extra_ready)
 		on_timer(r->heap[0]);
 	flush_out(r);
 	reap(r);
+	/* Last: what the other threads finished may start new work. */
+	if (woke)
+		r->wake_fn(r->wake_arg);
 	return MXQ_OK;
 }
 
@@ -1498,6 +1512,14 @@ resolver_free(struct resolver *r)
 	free(r->blocks);
 	free(r->hash);
 	free(r);
+}
+
+void
+resolver_set_wake(struct resolver *r, int fd, void (*fn)(void *), void *arg)
+{
+	r->wake_fd = fd;
+	r->wake_fn = fn;
+	r->wake_arg = arg;
 }
 
 size_t

@@ -164,6 +164,7 @@ report(const struct run *run, const struct mx_domain *d)
 		return;
 	switch (d->verdict) {
 	case MX_V_NOADDR:
+	case MX_V_NOPUBLIC:
 	case MX_V_NULLMX:
 	case MX_V_NOMAIL:
 	case MX_V_NXDOMAIN:

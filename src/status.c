@@ -10,6 +10,8 @@ static const struct {
 	[MXQ_ENXDOMAIN] = { "nxdomain", "no such domain", MXQ_EXIT_NOROUTE },
 	[MXQ_ENODATA] = { "nodata", "no record of that type",
 	    MXQ_EXIT_NOROUTE },
+	[MXQ_EUNROUTABLE] = { "unroutable",
+	    "no address the internet can reach", MXQ_EXIT_NOROUTE },
 	[MXQ_ETIMEOUT] = { "timeout", "timed out", MXQ_EXIT_TEMP },
 	[MXQ_ESERVFAIL] = { "servfail", "server failure (SERVFAIL)",
 	    MXQ_EXIT_TEMP },

@@ -146,4 +146,13 @@ struct answer_tlsa {
 enum mxq_status answer_tlsa(const struct answer_rr *rr,
     struct answer_tlsa *tlsa);
 
+/*
+ * TXT: the character-strings joined (RFC 7208 3.3, RFC 8461 3.1) into
+ * buf, NUL-terminated; a NUL byte inside becomes \x01, so that no
+ * parser takes a shortened record for the whole.  MXQ_ELIMIT when it
+ * does not fit in size.
+ */
+enum mxq_status answer_txt(const struct answer_rr *rr, char *buf,
+    size_t size);
+
 #endif

@@ -66,6 +66,9 @@ void check_ptr_start(struct domain *dom, size_t ex, size_t first);
 /* The comparison of every authoritative server of the domain's zone. */
 void check_ns_start(struct domain *dom);
 
+/* The DNS half of MTA-STS and TLS reporting (--smtp). */
+void check_sts_start(struct domain *dom);
+
 /* The rows of the default table (lookup_default_checks). */
 extern const struct lookup_check check_a_row, check_aaaa_row;
 extern const struct lookup_check check_tlsa_row;	/* --dane */

@@ -10,6 +10,7 @@
 
 #include "mxq/fmt.h"
 #include "mxq/lookup.h"
+#include "mxq/probe.h"
 #include "mxq/resolver.h"
 #include "mxq/run.h"
 #include "mxq/status.h"
@@ -18,6 +19,8 @@
 #define CLI_DEFAULT_TRIES	3
 #define CLI_DEFAULT_CONCURRENCY	150
 #define CLI_MAX_CONCURRENCY	1000
+#define CLI_DEFAULT_SMTP_TIMEOUT_MS	10000
+#define CLI_DEFAULT_SMTP_CONCURRENCY	20
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
 
@@ -27,6 +30,9 @@ struct mxq_opts {
 	struct lookup_config lookup;
 	struct fmt_config fmt;		/* format, verbose, family, -n */
 	struct run_config run;		/* quiet, when-settings, input */
+	int smtp;			/* --smtp: probe every address */
+	struct probe_config probe;
+	char ehlo[256];			/* the default EHLO name */
 };
 
 /*

@@ -24,6 +24,7 @@ struct fmt_config {
 	int verbose;		/* text: server, RCODE, flags, TTLs */
 	int family;		/* 0, 4 or 6: the families asked for */
 	int no_resolve;		/* -n: MX records only */
+	int smtp;		/* --smtp: the probes of every address */
 	const char *server;	/* "ADDR#PORT" when a domain names none */
 };
 
@@ -71,7 +72,8 @@ const char *fmt_dane_name(enum mx_dane state);
 const char *fmt_failure(const char *what, enum mxq_status st,
     const char *detail, char *buf, size_t size);
 
-const char *fmt_addr_problem(const struct mx_addr *a, char *buf,
+const char *fmt_addr_problem(const struct mx_domain *d,
+    const struct mx_exchange *e, const struct mx_addr *a, char *buf,
     size_t size);
 
 /*
@@ -81,6 +83,15 @@ const char *fmt_addr_problem(const struct mx_addr *a, char *buf,
  */
 const char *fmt_dane_problem(const struct mx_exchange *e, char *buf,
     size_t size);
+
+/* What the SMTP probe of an address found wrong (--smtp), or NULL. */
+const char *fmt_smtp_problem(const struct mx_domain *d,
+    const struct mx_exchange *e, const struct mx_addr *a, char *buf,
+    size_t size);
+
+/* An exchange that the domain's MTA-STS policy does not name, or NULL. */
+const char *fmt_sts_mismatch(const struct mx_domain *d,
+    const struct mx_exchange *e, char *buf, size_t size);
 
 /* What a name server's answers have against the others, or NULL. */
 const char *fmt_ns_problem(const struct mx_nsserver *s, char *buf,

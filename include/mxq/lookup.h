@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "mxq/mx.h"
+#include "mxq/probe.h"
 #include "mxq/questions.h"
 #include "mxq/resolver.h"
 #include "mxq/status.h"
@@ -72,6 +73,11 @@ struct lookup_config {
 	int ptr;			/* reverse DNS of every address */
 	int ns;				/* every authoritative server */
 	int ns_port;			/* port to ask them on */
+	int smtp;			/* MTA-STS and TLS-RPT records too */
+	int private_ok;			/* special addresses count as a route */
+	/* --smtp: the probes run once a domain's lookup is done (not
+	 * owned); NULL: none. */
+	struct probe *probe;
 	/* The rows asked of every exchange; NULL: the default rows. */
 	const struct lookup_check *const *checks;
 	size_t nchecks;

@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mxq/smtp.h"
 #include "mxq/status.h"
+#include "mxq/sts.h"
 #include "mxq/wire.h"
 
 /* Bounds, documented in mxq(1) under LIMITS. */
@@ -55,6 +57,7 @@ struct mx_addr {
 	 */
 	const char *special;
 	struct mx_ptr ptr;
+	struct smtp_result *smtp;	/* --smtp, or NULL: not probed */
 };
 
 /* Warnings on an exchange (bits). */
@@ -119,6 +122,9 @@ struct mx_exchange {
 	size_t ncname;
 	unsigned warn;			/* MX_W_* */
 	struct mx_dane_info dane;	/* --dane */
+	int sts_match;			/* --smtp, an MTA-STS policy: its mx
+					   patterns hold this name (1) or not
+					   (0); -1: no policy to match */
 };
 
 /* One authoritative server's view of the zone (--ns). */
@@ -150,11 +156,35 @@ struct mx_ns {
 	unsigned warn;			/* MX_NSW_* */
 };
 
+/*
+ * MTA-STS (RFC 8461) and SMTP TLS reporting (RFC 8460) of a domain
+ * (--smtp): the TXT records, the policy fetched over HTTPS, and whether
+ * each exchange matches it (mx_exchange.sts_match).
+ */
+struct mx_sts {
+	enum mxq_status txt_status;	/* of _mta-sts TXT: MXQ_OK, ENODATA
+					   (no STSv1 record), EMALFORMED... */
+	char *txt_message;
+	char *id;			/* the record's id */
+	char **addrs;			/* mta-sts.DOMAIN's addresses (text) */
+	size_t naddrs;
+	enum mxq_status addr_status;	/* of their A and AAAA questions */
+	int fetched;			/* the policy was asked for */
+	enum mxq_status policy_status;	/* fetch, then parse */
+	long http_code;
+	char *policy_message;
+	struct sts_policy policy;	/* when policy_status is MXQ_OK */
+	enum mxq_status tlsrpt_status;	/* of _smtp._tls TXT */
+	char *tlsrpt;			/* the v=TLSRPTv1 record, escaped */
+	char *tlsrpt_message;
+};
+
 enum mx_verdict {
 	MX_V_ROUTE,		/* MX records, at least one exchange reachable */
 	MX_V_IMPLICIT,		/* no MX, the domain's own address (RFC 5321 5.1) */
 	MX_V_LISTED,		/* --no-resolve: MX records present */
 	MX_V_NOADDR,		/* MX records, none with an address */
+	MX_V_NOPUBLIC,		/* addresses, none the internet can reach */
 	MX_V_NULLMX,		/* RFC 7505: accepts no mail */
 	MX_V_NOMAIL,		/* no MX and no address */
 	MX_V_NXDOMAIN,		/* the domain does not exist */
@@ -197,15 +227,25 @@ struct mx_domain {
 	int nullmx;
 	int implicit;			/* ex[0] stands for the domain itself */
 	int resolved;			/* exchanges were looked up */
+	int private_ok;			/* --private: special addresses count */
 	unsigned warn;			/* MX_DW_* */
 	enum mx_sec secure;		/* of the MX record set (--dnssec) */
 	struct mx_ns *ns;		/* --ns, or NULL */
+	struct mx_sts *sts;		/* --smtp: MTA-STS, TLS-RPT, or NULL */
+	int smtp_blocked;		/* --smtp: no address took a connection,
+					   every one timed out */
 	enum mx_verdict verdict;
 	double elapsed_ms;
 };
 
 /* Allocate an empty domain for the given input text (copied, escaped). */
 struct mx_domain *mx_domain_new(const char *input, size_t len, size_t line);
+
+/*
+ * After the probes of --smtp (probe.c): whether each exchange matches
+ * the MTA-STS policy, and whether no address took a connection at all.
+ */
+void mx_domain_probed(struct mx_domain *d);
 
 /* Release a domain and everything it owns.  NULL is a no-op. */
 void mx_domain_free(struct mx_domain *d);

@@ -128,6 +128,13 @@ enum mxq_status resolver_send(struct resolver *r,
 enum mxq_status resolver_wait(struct resolver *r, int max_ms, int extra_fd,
     int *extra_ready);
 
+/*
+ * Also wait for fd to become readable in resolver_wait(), and call
+ * fn(arg) there when it is: how other threads wake the loop.
+ */
+void resolver_set_wake(struct resolver *r, int fd, void (*fn)(void *),
+    void *arg);
+
 /* Questions asked and not answered yet. */
 size_t resolver_pending(const struct resolver *r);
 

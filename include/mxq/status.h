@@ -12,6 +12,7 @@ enum mxq_status {
 	MXQ_OK = 0,
 	MXQ_ENXDOMAIN,		/* the name does not exist */
 	MXQ_ENODATA,		/* the name exists, no record of the type */
+	MXQ_EUNROUTABLE,	/* addresses, none the internet can reach */
 	MXQ_ETIMEOUT,		/* no answer within timeout x tries */
 	MXQ_ESERVFAIL,		/* RCODE 2 */
 	MXQ_EREFUSED,		/* RCODE 5 */

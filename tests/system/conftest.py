@@ -27,6 +27,11 @@ and tests/system/diagzones/README.md; they need the Debian package unbound):
   run_resolver    (session)  like run, pointed at the resolver
   run_authorities (session)  like run, pointed at 127.0.0.11 (ns1), port
                              authorities.port
+  smtp, run_smtp  (session)  the SMTP probe (--smtp): test CA, SMTP and
+                             MTA-STS HTTPS servers on loopback, resolver
+                             with smtp.test (tests/system/smtpd.py,
+                             smtpzones/README.md); run_smtp adds
+                             smtp.mxq_options (--smtp --smtp-port ...)
 
 Result: .rc, .out, .err (str), .outb, .errb (bytes), .argv, .json()
 (stdout as a list of NDJSON objects).  Output that is not valid UTF-8
@@ -288,3 +293,69 @@ def run_authorities(authorities, mxq_bin):
     """run(...) with "@127.0.0.11 -p <authorities port>" (server=
     "127.0.0.13" etc. for another one of them)."""
     return make_runner(mxq_bin, "127.0.0.11", authorities.port)
+
+
+# --- SMTP probe (--smtp): SMTP/HTTPS test servers and their zones ----------
+# (tests/system/smtpd.py; every name and server: tests/system/smtpzones/
+# README.md; self-tests: tests/system/test_smtp_infra.py).  Self-contained:
+# only make_runner from above.
+
+
+@pytest.fixture(scope="session")
+def smtp():
+    """The SMTP-probe test bed (smtpd.SmtpTestbed), all on loopback.
+
+    smtp.port        every SMTP server's port (mxq --smtp-port): aiosmtpd
+                     servers on 127.0.0.21-28, 31-33 and ::1 (mx1), the
+                     scripted hostile server on 127.0.0.50-64 (one
+                     scenario per address), nothing on 127.0.0.29
+    smtp.https_port  every MTA-STS HTTPS server's port (--https-port):
+                     127.0.0.40 (good certificate), .41 (wrong name),
+                     .42 (self-signed), .43 (expired)
+    smtp.cafile      the test CA (--cafile); smtp.other_cafile: a CA that
+                     signed nothing; smtp.capath; smtp.pki.certs[name]
+                     (.cert_path, .chain_path, .names, .spki_sha256,
+                     .tlsa(usage, selector, mtype))
+    smtp.resolver    diag.Resolver: validating unbound (smtp.dns_address
+                     127.0.0.1, smtp.dns_port) with smtp.test (signed:
+                     secure) and smtp-insecure.test (insecure), plus the
+                     diag zones; .ask(), .flush()
+    smtp.mxq_options ["--smtp", "--smtp-port", P, "--https-port", H,
+                     "--cafile", F]
+    smtp.events(since=smtp.mark(), server="mx1", kind="tls") what the
+                     SMTP servers saw (connect, greeted, ehlo, starttls,
+                     tls with version/cipher/sni, quit, close, ...);
+                     smtp.https_requests(since=smtp.https_mark())
+    Expected values: the constants of smtpd (EXCHANGES, MX, TLSA,
+    SPKI_SHA256, HOSTILE, STS, POLICY_*, TLSRPT, SLOW_DELAYS).
+    Everything stops (threads joined, processes stopped by PID,
+    directories removed) at the end of the session, unless MXQ_SMTP_KEEP /
+    MXQ_DIAG_KEEP / MXQ_KNOT_KEEP.  Needs python3-aiosmtpd,
+    python3-cryptography, knot, unbound (sh scripts/deps.sh test).
+    """
+    import importlib.util
+    missing = [m for m in ("aiosmtpd", "cryptography")
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.fail("Python module %s missing: install the test dependencies "
+                    "(sh scripts/deps.sh test)" % ", ".join(missing),
+                    pytrace=False)
+    from smtpd import SmtpTestbed
+    with SmtpTestbed() as bed:
+        yield bed
+
+
+@pytest.fixture(scope="session")
+def run_smtp(smtp, mxq_bin):
+    """run(*args, smtp_options=True, **kw): mxq @127.0.0.1 -p <resolver
+    port> [smtp.mxq_options] *args.  smtp_options=False leaves the SMTP
+    options out (for tests that give their own); server="::1" asks the
+    resolver over IPv6; other keywords as for run.  Every exchange is on
+    loopback: without "--private" mxq reports no mail route (exit 1)."""
+    base = make_runner(mxq_bin, smtp.dns_address, smtp.dns_port)
+
+    def run(*args, smtp_options=True, **kw):
+        opts = list(smtp.mxq_options) if smtp_options else []
+        return base(*(opts + list(args)), **kw)
+
+    return run

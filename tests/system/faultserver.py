@@ -39,10 +39,10 @@ answered by the same server according to their own first label, so a test
 points mxq at this one server for everything.
 
 * a name outside ``fault.test.``: REFUSED, AA=0, no records (that includes
-  the exchange ``192.0.2.7.`` of ``ipliteral`` and ``mx.evil.example.``).
+  the exchange ``192.31.196.7.`` of ``ipliteral`` and ``mx.evil.example.``).
 * ``fault.test.`` itself: SOA and NS answered, anything else NODATA.
 * an unknown first label ("default host", e.g. ``mx1.ok-host.fault.test.``):
-  A -> ``192.0.2.1``, AAAA -> ``2001:db8::1`` (TTL 300); MX and every other
+  A -> ``192.31.196.1``, AAAA -> ``2001:4:112::1`` (TTL 300); MX and every other
   type -> NODATA (NOERROR, empty answer, SOA in the authority section).
 * the scenario labels below; the "applies" column says for which qtypes:
   - ``all``: transport/RCODE scenarios misbehave for every qtype.
@@ -78,8 +78,8 @@ Scenario table
 
   name        applies   bytes sent                                  a correct client concludes
   ----------  --------  ------------------------------------------  ------------------------------------
-  ok          MX        MX 10 mx1, MX 20 mx2 (TTL 300)              ok: 2 exchanges, each 192.0.2.1 +
-                                                                    2001:db8::1; exit 0
+  ok          MX        MX 10 mx1, MX 20 mx2 (TTL 300)              ok: 2 exchanges, each 192.31.196.1 +
+                                                                    2001:4:112::1; exit 0
   timeout     all       nothing, over UDP; TCP connection accepted  timeout (no reply at all); exit 3
                         and read but never answered
   slow        all       after 1.5 s: MX like ok (A/AAAA like the    ok if it waits > 1.5 s in all
@@ -98,22 +98,22 @@ Scenario table
                                                                     EDNS off for the whole channel
                                                                     after one FORMERR without OPT.
   tc          all       UDP: TC=1, question only, no records.       ok: falls back to TCP; 1 exchange
-                        TCP: MX 10 mx.tc-host.fault.test. plus its  mx.tc-host with 192.0.2.1 and
-                        A and AAAA in the additional section        2001:db8::1 (resolved by its own
+                        TCP: MX 10 mx.tc-host.fault.test. plus its  mx.tc-host with 192.31.196.1 and
+                        A and AAAA in the additional section        2001:4:112::1 (resolved by its own
                         (A/AAAA over TCP: default host)             queries); exit 0
   tchang      all       UDP: TC=1, no records.  TCP: connection     timeout (the TCP retry never gets
                         accepted, query read, never answered        an answer); exit 3
   tc1000      all       UDP: TC=1, no records.  TCP: 1,000 MX       ok: 1,000 exchanges sorted by
                         records mxNNNN.h.fault.test. with           preference (mx0000 .. mx0999), each
-                        preference NNNN, 0..999, in a fixed         192.0.2.1/2001:db8::1 (2,000 address
+                        preference NNNN, 0..999, in a fixed         192.31.196.1/2001:4:112::1 (2,000 address
                         shuffled order (random.Random(1000)),       queries: needs a bounded window);
                         compressed, ~23,000 bytes (A/AAAA over      exit 0
                         TCP: default host)
   nxdomain    all       RCODE 3 NXDOMAIN, SOA in authority          nxdomain; exit 1.  As an exchange
                                                                     (see mixed): exchange nxdomain
   nodata      MX        NOERROR, empty answer, SOA (same as any     implicit MX (RFC 5321 5.1): the
-                        unknown label)                              domain's own 192.0.2.1 /
-                                                                    2001:db8::1; exit 0
+                        unknown label)                              domain's own 192.31.196.1 /
+                                                                    2001:4:112::1; exit 0
 
   --- malformed replies to the MX query (hand-built; question echoed at offset 12; MX owner
       is a pointer 0xC00C to the question name) ---
@@ -145,7 +145,7 @@ Scenario table
   badarlen    MX        MX 10 badalen.fault.test. (valid)           1 exchange badalen, status
                                                                     malformed (A reply malformed, no
                                                                     AAAA); exit 3
-  badalen     A         A 192.0.2.1 with RDLENGTH 5 (4 address      this A reply is malformed;
+  badalen     A         A 192.31.196.1 with RDLENGTH 5 (4 address      this A reply is malformed;
               AAAA      bytes + 00); AAAA/MX: NODATA                AAAA: nodata
 
   --- forged or stray replies ---
@@ -163,17 +163,17 @@ Scenario table
                         answer (accepted, never answered)           be bound (fs.alt_bound False, or
                                                                     host is not IPv4) nothing is sent.
   stray       MX        answer: A mx1.ok-host.fault.test.           ok: 1 exchange mx1.stray-host with
-                        198.51.100.66, MX 10 mx1.stray-host.        192.0.2.1/2001:db8::1 (own queries);
+                        192.175.48.66, MX 10 mx1.stray-host.        192.31.196.1/2001:4:112::1 (own queries);
                         fault.test. (the real one), MX 0            ignore records whose owner is not
                         mx.evil.example. owned by                   the qname or its CNAME chain: never
-                        victim.fault.test.                          198.51.100.66 or mx.evil.example,
+                        victim.fault.test.                          192.175.48.66 or mx.evil.example,
                                                                     even in a batch with ok or
                                                                     victim.fault.test (cache poisoning);
                                                                     exit 0
 
   --- hostile content in MX answers (all well-formed) ---
-  esc         MX        10 MX to <label>.esc-host.fault.test.       ok, 10 exchanges, each 192.0.2.1 /
-                        (default hosts), first labels:              2001:db8::1, exit 0.  Names printed
+  esc         MX        10 MX to <label>.esc-host.fault.test.       ok, 10 exchanges, each 192.31.196.1 /
+                        (default hosts), first labels:              2001:4:112::1, exit 0.  Names printed
                         10 ESC "[31mred"  20 "new" LF "line"        escaped like dig, e.g.
                         30 "nul" NUL "byte"  40 "sp ace"            \\027[31mred  new\\010line
                         50 "dot.label" (0x2E inside the label)      nul\\000byte  sp\\032ace  dot\\.label
@@ -191,7 +191,7 @@ Scenario table
   loop1,loop2 all       CNAME loop1 -> loop2 and CNAME loop2 ->     loop, no address); must stop;
                         loop1 (both, in one answer)                 exit 3
   cnamelong   MX        MX 10 link00.fault.test.                    ok: link00 -> ... -> link20,
-  link00..20  all       linkNN (NN<20): CNAME linkNN -> linkNN+1,   192.0.2.1 / 2001:db8::1 (a
+  link00..20  all       linkNN (NN<20): CNAME linkNN -> linkNN+1,   192.31.196.1 / 2001:4:112::1 (a
                         ..., link19 -> link20 (20-NN links), then   client with a documented chain
                         link20's A/AAAA (MX: NODATA); link20 is a   limit below 20 may say malformed,
                         default host                                but must not loop or crash); exit 0
@@ -203,13 +203,13 @@ Scenario table
   lossy       all       the first copy of each query (name, type,   ok; a client that sends the
                         ID) is dropped, a retransmission with the   same query again before its
                         same ID answered: MX 10 lossy.fault.test.   timeout is over loses a fraction
-                        (itself), A 192.0.2.1, AAAA 2001:db8::1     of it per round, not all of it
+                        (itself), A 192.31.196.1, AAAA 2001:4:112::1     of it per round, not all of it
   cnamemx     all       CNAME cnamemx -> ok.fault.test., then ok's  ok: the MX set of ok (mx1, mx2)
                         MX (or A/AAAA of ok)                        found via the CNAME; exit 0
-  ipliteral   MX        MX 10 192.0.2.7. (a 5-label name)           exchange 192.0.2.7. is a NAME:
+  ipliteral   MX        MX 10 192.31.196.7. (a 5-label name)           exchange 192.31.196.7. is a NAME:
                                                                     its A query is REFUSED here ->
                                                                     refused, exit 3; never use
-                                                                    192.0.2.7 as an address
+                                                                    192.31.196.7 as an address
   nullmixed   MX        MX 0 . and MX 10 mx1                        not a null MX (RFC 7505: only if
                                                                     alone): "." is not resolved and has
                                                                     no address, mx1 ok; exit 0
@@ -218,13 +218,13 @@ Scenario table
   ttls        MX        MX 10 ttl0.fault.test. TTL 0, MX 20         ok; TTLs shown exactly 0 and
                         ttlmax.fault.test. TTL 2147483647 (two      2147483647 (no sign or overflow);
                         RRsets, so TTLs differ in one RRset)        exit 0
-  ttl0        A/AAAA    192.0.2.1 / 2001:db8::1 with TTL 0
-  ttlmax      A/AAAA    192.0.2.1 / 2001:db8::1, TTL 2147483647
+  ttl0        A/AAAA    192.31.196.1 / 2001:4:112::1 with TTL 0
+  ttlmax      A/AAAA    192.31.196.1 / 2001:4:112::1, TTL 2147483647
   ttlhigh     MX        MX 10 mx1 TTL 2147483648, MX 20 mx2 TTL     ok; RFC 2181 s8: TTLs with the top
                         4294967295                                  bit set count as 0; never negative
   dups        MX        the same record MX 10 dupa.fault.test.      ok: 1 exchange (identical records
                         three times (ANCOUNT 3)                     are one, RFC 2181 s5) with
-  dupa        A         A 192.0.2.1 twice; AAAA once                192.0.2.1 once and 2001:db8::1;
+  dupa        A         A 192.31.196.1 twice; AAAA once                192.31.196.1 once and 2001:4:112::1;
                                                                     resolved once; exit 0
   mixed       MX        MX 10 mx1, 20 nxdomain.fault.test., 30      exchanges ok, nxdomain, servfail,
                         servfail.fault.test., 40 refused.fault.     refused, timeout: one failure never
@@ -264,19 +264,19 @@ as from an authoritative server), AA is 1 unless the row says otherwise::
                           authority                                   MX; exit 3
     recursive   MX        the ok reply with AA=0, RA=1 (a recursive   ok; the additional A of mx1 is
                           server's answer), additional: mx1 A         taken (source additional, from a
-                          192.0.2.77 (outside recursive.fault.test.)  recursive server): no A query for
+                          192.31.196.77 (outside recursive.fault.test.)  recursive server): no A query for
                                                                       mx1; exit 0
     poison      MX        AA=1, RA=0: MX 10 mail.victim.example.,     the additional record is out of
                           additional: mail.victim.example. A          bailiwick: never used or shown;
-                          198.51.100.66                               mail.victim.example. asked itself
+                          192.175.48.66                               mail.victim.example. asked itself
                                                                       (REFUSED here): refused; exit 3
     glue        MX        MX 10 mx.glue.fault.test., additional:      in bailiwick (below the MX owner):
-                          its A 192.0.2.55 and AAAA 2001:db8::55      taken, source additional, no A/AAAA
+                          its A 192.31.196.55 and AAAA 2001:4:112::55      taken, source additional, no A/AAAA
                           (asked directly, "mx" is a default host:    query for it; exit 0
-                          192.0.2.1 / 2001:db8::1)
+                          192.31.196.1 / 2001:4:112::1)
     sibling     MX        MX 10 mx.sib-host.fault.test., additional:  not below sibling.fault.test.: not
-                          its A 192.0.2.56                            taken; its own queries give the
-                                                                      default host's 192.0.2.1; exit 0
+                          its A 192.31.196.56                            taken; its own queries give the
+                                                                      default host's 192.31.196.1; exit 0
     casefold    all       like ok (MX) or the default host (A/AAAA),  a reply whose question is not the
                           but the question name is lower-cased (and   name sent, letter for letter, is
                           so are the records' owners)                 not for us (0x20): dropped ->
@@ -302,8 +302,8 @@ as from an authoritative server), AA is 1 unless the row says otherwise::
     tcpclose    all       UDP: TC=1, no records.  TCP: the query is   no answer: unknown (timeout or the
                           read and the connection closed, every time  like); never blocks other domains;
                                                                       exit 3
-    live<N>     MX        MX 10 mx.live<N>.fault.test. (a default     ok: one exchange with 192.0.2.1 and
-                          host: every live domain its own exchange)   2001:db8::1; exit 0
+    live<N>     MX        MX 10 mx.live<N>.fault.test. (a default     ok: one exchange with 192.31.196.1 and
+                          host: every live domain its own exchange)   2001:4:112::1; exit 0
     dead<N>     all       nothing (UDP dropped; TCP read, never       timeout; exit 3 (must not starve
                           answered), like timeout                     the live ones in a survey)
     casea       MX        MX 10 MX.Shared-Case.fault.test.            one exchange; names compare
@@ -351,9 +351,9 @@ IN = dns.rdataclass.IN
 T_A, T_AAAA, T_MX = dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.MX
 T_CNAME, T_SOA, T_NS = dns.rdatatype.CNAME, dns.rdatatype.SOA, dns.rdatatype.NS
 
-ADDR4 = "192.0.2.1"
-ADDR6 = "2001:db8::1"
-POISON4 = "198.51.100.66"
+ADDR4 = "192.31.196.1"
+ADDR6 = "2001:4:112::1"
+POISON4 = "192.175.48.66"
 TTL = 300
 OUR_PAYLOAD = 1232
 SLOW_DELAY = 1.5
@@ -868,7 +868,7 @@ SCENARIOS = {
     "loop2": _h_loop,
     "cnamelong": _h_cnamelong,
     "cnamemx": _h_cnamemx,
-    "ipliteral": lambda c: _mx_answer(c, [(10, "192.0.2.7.")]),
+    "ipliteral": lambda c: _mx_answer(c, [(10, "192.31.196.7.")]),
     "nullmixed": lambda c: _mx_answer(c, [(0, "."), (10, "mx1.ok-host.fault.test.")]),
     "prefs": lambda c: _mx_answer(c, [(0, "p0.prefs-host.fault.test."),
                                       (65535, "p65535.prefs-host.fault.test."),
@@ -897,9 +897,9 @@ del _i
 
 REFERRAL = _n("referral.fault.test.")
 REFERRAL_NS = ["ns1.elsewhere.example.", "ns2.elsewhere.example."]
-RECURSIVE_ADDR4 = "192.0.2.77"
-GLUE4, GLUE6 = "192.0.2.55", "2001:db8::55"
-SIBLING4 = "192.0.2.56"
+RECURSIVE_ADDR4 = "192.31.196.77"
+GLUE4, GLUE6 = "192.31.196.55", "2001:4:112::55"
+SIBLING4 = "192.31.196.56"
 SPOOF_DELAY = 0.2
 TCPSLOW_DELAY = 0.5
 

@@ -64,9 +64,9 @@ def assert_clean(data, what):
 # --- the blog domains -------------------------------------------------------
 
 CISCO = [
-    (10, "alln-mx-01.cisco.com.", ["192.0.2.10", "2001:db8:c15c:10::25"]),
-    (20, "rcdn-mx-01.cisco.com.", ["192.0.2.20", "2001:db8:c15c:20::25"]),
-    (30, "aer-mx-01.cisco.com.", ["192.0.2.30", "2001:db8:c15c:30::25"]),
+    (10, "alln-mx-01.cisco.com.", ["192.31.196.10", "2001:4:112:c15c:10::25"]),
+    (20, "rcdn-mx-01.cisco.com.", ["192.31.196.20", "2001:4:112:c15c:20::25"]),
+    (30, "aer-mx-01.cisco.com.", ["192.31.196.30", "2001:4:112:c15c:30::25"]),
 ]
 
 
@@ -95,8 +95,8 @@ def test_cisco_sorted_with_both_families_backup_on_30(run):
                                for a in al]
 
 
-HP_ADDRS = ["198.51.100.3", "198.51.100.26", "198.51.100.27",
-            "198.51.100.140", "2001:db8:4b::25:1", "2001:db8:4b::25:2"]
+HP_ADDRS = ["192.175.48.3", "192.175.48.26", "192.175.48.27",
+            "192.175.48.140", "2001:4:112:4b::25:1", "2001:4:112:4b::25:2"]
 
 
 def test_hp_one_exchange_four_a_two_aaaa_sorted(run):
@@ -150,7 +150,7 @@ def test_equal_preferences_grouped(run):
             for e in o["exchanges"]] == [
         (10, "a.equal.mxq.test.", False), (10, "b.equal.mxq.test.", False),
         (10, "c.equal.mxq.test.", False), (20, "d.equal.mxq.test.", True)]
-    assert addrs(o["exchanges"][0]) == ["192.0.2.11", "2001:db8:e::11"]
+    assert addrs(o["exchanges"][0]) == ["192.31.196.11", "2001:4:112:e::11"]
     res = run("equal.mxq.test")
     assert res.rc == 0
     body = res.out.splitlines()[1:]
@@ -168,8 +168,8 @@ def test_tiebreak_by_name(run):
 def test_numeric_sort_up_to_65535(run):
     o = one(run("-j", "numsort.mxq.test"))
     assert [(e["preference"], addrs(e)) for e in o["exchanges"]] == [
-        (5, ["192.0.2.62"]), (10, ["192.0.2.63"]), (100, ["192.0.2.60"]),
-        (65535, ["192.0.2.61"])]
+        (5, ["192.31.196.62"]), (10, ["192.31.196.63"]), (100, ["192.31.196.60"]),
+        (65535, ["192.31.196.61"])]
     assert [r[0] for r in short_rows(run("-s", "numsort.mxq.test"))] == \
         ["5", "10", "100", "65535"]
 
@@ -179,7 +179,7 @@ def test_numeric_sort_up_to_65535(run):
 def test_v6only_exchange(run):
     res = run("-j", "v6only.mxq.test")
     (e,) = one(res)["exchanges"]
-    assert addrs(e) == ["2001:db8:6::25:1", "2001:db8:6::25:2"]
+    assert addrs(e) == ["2001:4:112:6::25:1", "2001:4:112:6::25:2"]
     assert [a["family"] for a in e["addresses"]] == [6, 6]
     assert [a["ttl"] for a in e["addresses"]] == [300, 300]
     assert res.rc == 0
@@ -190,7 +190,7 @@ def test_v6only_exchange(run):
     assert o["verdict"] == "no-address"
     assert o["exchanges"][0]["addresses"] == []
     six = run("-6", "v6only.mxq.test")
-    assert six.rc == 0 and "2001:db8:6::25:1" in six.out
+    assert six.rc == 0 and "2001:4:112:6::25:1" in six.out
 
 
 def test_exchanges_without_address_domain_still_routes(run):
@@ -200,12 +200,12 @@ def test_exchanges_without_address_domain_still_routes(run):
     assert [(e["exchange"], e["status"], addrs(e)) for e in o["exchanges"]] \
         == [("txtonly.noaddr.mxq.test.", "nodata", []),
             ("absent.noaddr.mxq.test.", "nxdomain", []),
-            ("ok.noaddr.mxq.test.", "ok", ["192.0.2.30"])]
+            ("ok.noaddr.mxq.test.", "ok", ["192.31.196.30"])]
     text = run("noaddr.mxq.test")
     assert text.rc == 0
     rows = text_rows(text)
     assert "NXDOMAIN" in rows[1] and "no address" in rows[0]
-    assert "192.0.2.30" in rows[2]
+    assert "192.31.196.30" in rows[2]
     assert run("-s", "noaddr.mxq.test").rc == 0
 
 
@@ -233,7 +233,7 @@ def test_null_mx(run, name):
     assert text.rc == 1
     assert "accepts no mail" in text.out
     # The A record at the name is no implicit MX: never shown.
-    assert "203.0.113.80" not in text.out and "192.0.2.99" not in text.out
+    assert "192.52.193.80" not in text.out and "192.31.196.99" not in text.out
 
 
 def test_null_mx_sends_no_address_query(run):
@@ -251,13 +251,13 @@ def test_null_mx_among_others_is_not_null_mx(run):
     assert res.rc == 0 and o["verdict"] == "mx"
     dot, mx = o["exchanges"]
     assert dot["exchange"] == "." and "null-mx-mixed" in dot["warnings"]
-    assert dot["addresses"] == [] and addrs(mx) == ["192.0.2.98"]
+    assert dot["addresses"] == [] and addrs(mx) == ["192.31.196.98"]
     assert run("-j", "pref0.mxq.test").rc == 0
 
 
 @pytest.mark.parametrize("name,addresses", [
-    ("implicit.example", ["203.0.113.25", "2001:db8:1a::25"]),
-    ("implicit.mxq.test", ["192.0.2.25", "2001:db8:1::25"])])
+    ("implicit.example", ["192.52.193.25", "2001:4:112:1a::25"]),
+    ("implicit.mxq.test", ["192.31.196.25", "2001:4:112:1::25"])])
 def test_implicit_mx(run, name, addresses):
     res = run("-j", name)
     o = one(res)
@@ -355,8 +355,8 @@ def test_cname_domain_shows_chain(run):
     assert o["cname"] == ["target.mxq.test."]
     assert [(e["preference"], e["exchange"], addrs(e))
             for e in o["exchanges"]] == [
-        (10, "mx1.target.mxq.test.", ["192.0.2.41", "2001:db8:41::1"]),
-        (20, "mx2.target.mxq.test.", ["192.0.2.42"])]
+        (10, "mx1.target.mxq.test.", ["192.31.196.41", "2001:4:112:41::1"]),
+        (20, "mx2.target.mxq.test.", ["192.31.196.42"])]
     text = run("cname.mxq.test")
     assert text.rc == 0
     assert re.search(r"alias.*target\.mxq\.test\.", text.out)
@@ -367,7 +367,7 @@ def test_cname_exchange_warns(run):
     (e,) = o["exchanges"]
     assert e["exchange"] == "alias.mxq.test."
     assert e["warnings"] == ["cname"] and e["cname"] == ["real.mxq.test."]
-    assert addrs(e) == ["192.0.2.50", "2001:db8:50::1"]
+    assert addrs(e) == ["192.31.196.50", "2001:4:112:50::1"]
     text = run("excname.mxq.test")
     assert text.rc == 0
     (row,) = text_rows(text)
@@ -376,7 +376,7 @@ def test_cname_exchange_warns(run):
 
 # --- big answers: TCP --------------------------------------------------------
 
-BIG = [(65 - n, "mx%02d.big.mxq.test." % n, "198.51.100.%d" % n)
+BIG = [(65 - n, "mx%02d.big.mxq.test." % n, "192.175.48.%d" % n)
        for n in range(64, 0, -1)]
 
 
@@ -420,7 +420,7 @@ def test_hostile_labels_escaped_like_dig(run):
     o = one(run("-j", "hostile.mxq.test"))
     assert [(e["preference"], e["exchange"], addrs(e))
             for e in o["exchanges"]] == [
-        (10 * (i + 1), name, ["192.0.2.%d" % (111 + i)])
+        (10 * (i + 1), name, ["192.31.196.%d" % (111 + i)])
         for i, name in enumerate(HOSTILE)]
     res = run("-s", "hostile.mxq.test")
     assert res.rc == 0
@@ -529,9 +529,9 @@ def test_underscore_passes_as_typed(run):
     assert res.rc == 0
     assert o["query"] == "under_score.mxq.test." and o["unicode"] is None
     assert [(e["exchange"], addrs(e)) for e in o["exchanges"]] == [
-        ("mx_1.under_score.mxq.test.", ["192.0.2.140"])]
+        ("mx_1.under_score.mxq.test.", ["192.31.196.140"])]
     assert run("-s", "under_score.mxq.test").out == \
-        "10 mx_1.under_score.mxq.test. 192.0.2.140\n"
+        "10 mx_1.under_score.mxq.test. 192.31.196.140\n"
 
 
 @pytest.mark.parametrize("name", [
@@ -610,7 +610,7 @@ def test_no_resolve_lists_records(run):
     assert res.rc == 0
     assert [r.split()[:2] for r in text_rows(res)] == \
         [[str(p), n] for p, n, _ in CISCO]
-    assert not re.search(r"192\.0\.2|2001:db8", res.out)
+    assert not re.search(r"192\.31\.196|2001:4:112", res.out)
     assert run("-s", "-n", "cisco.com").out == \
         "10 alln-mx-01.cisco.com.\n20 rcdn-mx-01.cisco.com.\n" \
         "30 aer-mx-01.cisco.com.\n"

@@ -46,8 +46,8 @@ BASE = ["-t", str(T), "--tries", str(TRIES)]
 MARGIN = 0.6            # start-up, the fault server, a loaded machine
 BATCH_MARGIN = 1.5
 
-ADDRS = ["192.0.2.1", "2001:db8::1"]
-POISON = ["198.51.100.66", "evil.example", "mx.evil"]
+ADDRS = ["192.31.196.1", "2001:4:112::1"]
+POISON = ["192.175.48.66", "evil.example", "mx.evil"]
 
 
 def _factor():
@@ -247,7 +247,7 @@ SPECS = {
     "lossy": fail("timeout", parallel=True),
     "cnamemx": S(0, "mx", "ok", OK_EX, 2, cname=["ok.fault.test."]),
     "ipliteral": S(3, "unknown", "refused",
-                   [X(10, "192.0.2.7.", "refused", [],
+                   [X(10, "192.31.196.7.", "refused", [],
                       warnings={"ip-literal"})], 2),
     "nullmixed": S(0, "mx", "ok",
                    [X(0, ".", {"nodata", "unresolved"}, [],
@@ -580,9 +580,9 @@ def extra_checks(name, mode, r, queries, errors):
             errors.append("%s: '.' was looked up: %r" % (where, dot))
     if name == "ipliteral":
         if re.search(r"(?<![\d.])192\.0\.2\.7(?![\d.])", r.out):
-            errors.append("%s: 192.0.2.7 used as an address" % where)
-        if queries is not None and "192.0.2.7." not in _names(queries, "A"):
-            errors.append("%s: the exchange 192.0.2.7. was not asked for as a "
+            errors.append("%s: 192.31.196.7 used as an address" % where)
+        if queries is not None and "192.31.196.7." not in _names(queries, "A"):
+            errors.append("%s: the exchange 192.31.196.7. was not asked for as a "
                           "name: %r" % (where, queries))
     if name == "dups" and queries is not None:
         for qtype in ("A", "AAAA"):
@@ -730,4 +730,4 @@ def test_cache_never_keeps_stray_records(run_fault, mode):
         assert objs[3]["verdict"] == "implicit-mx", r
         assert ok[3] == [("mx1.ok-host.fault.test.", ADDRS)], r
     else:
-        assert r.out.count("192.0.2.1 2001:db8::1") == 8, r
+        assert r.out.count("192.31.196.1 2001:4:112::1") == 8, r

@@ -84,9 +84,9 @@ def test_ok_mx_and_default_hosts(fs):
     mx = [(rd.preference, rd.exchange.to_text()) for rd in records(r, dns.rdatatype.MX)]
     assert mx == [(10, "mx1.ok-host.fault.test."), (20, "mx2.ok-host.fault.test.")]
     a = udp(fs, "mx1.ok-host.fault.test.", "A")
-    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
     aaaa = tcp(fs, "mx2.ok-host.fault.test.", "AAAA")
-    assert [rd.address for rd in records(aaaa, dns.rdatatype.AAAA)] == ["2001:db8::1"]
+    assert [rd.address for rd in records(aaaa, dns.rdatatype.AAAA)] == ["2001:4:112::1"]
     nodata = udp(fs, "mx1.ok-host.fault.test.", "MX")
     assert nodata.rcode() == dns.rcode.NOERROR and not nodata.answer
     assert nodata.authority[0].rdtype == dns.rdatatype.SOA
@@ -167,7 +167,7 @@ def test_tc1000_over_tcp(fs):
     again = records(tcp(fs, "tc1000.fault.test."), dns.rdatatype.MX)
     assert [rd.preference for rd in again] == prefs
     a = tcp(fs, "mx0999.h.fault.test.", "A")
-    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
 
 
 def test_wrongid(fs):
@@ -239,7 +239,7 @@ def test_malformed_mx_rejected_by_dnspython(fs, name):
         dns.message.from_wire(wire)
     # only the MX query is malformed
     a = udp(fs, name + ".fault.test.", "A")
-    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
 
 
 def test_badalen(fs):
@@ -270,7 +270,7 @@ def test_esc_exchange_bytes(fs):
     firsts = [rd.exchange.labels[0] for rd in records(r, dns.rdatatype.MX)]
     assert b"\x1b[31mred" in firsts and b"nul\x00byte" in firsts and b"dot.label" in firsts
     a = udp(fs, "nul\\000byte.esc-host.fault.test.", "A")
-    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
 
 
 def test_stray_and_cnamelong(fs):
@@ -279,7 +279,7 @@ def test_stray_and_cnamelong(fs):
     assert owners == ["mx1.ok-host.fault.test.", "stray.fault.test.", "victim.fault.test."]
     c = udp(fs, "link00.fault.test.", "A")
     assert len(records(c, dns.rdatatype.CNAME)) == 20
-    assert [rd.address for rd in records(c, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(c, dns.rdatatype.A)] == ["192.31.196.1"]
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -390,7 +390,7 @@ def test_referral(fs):
     assert _mx(udp(fs, "refmix.fault.test.")) == [(10, "referral.fault.test."),
                                                   (20, "mx1.ok-host.fault.test.")]
     a = udp(fs, "refmix.fault.test.", "A")
-    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
 
 
 @pytest.mark.parametrize("name,rcode", [("lame", dns.rcode.NXDOMAIN),
@@ -407,16 +407,16 @@ def test_recursive(fs):
     r = udp(fs, "recursive.fault.test.")
     assert r.flags & dns.flags.RA and not r.flags & dns.flags.AA
     assert _mx(r) == [(10, "mx1.ok-host.fault.test."), (20, "mx2.ok-host.fault.test.")]
-    assert _additional(r) == [("mx1.ok-host.fault.test.", "A", "192.0.2.77")]
+    assert _additional(r) == [("mx1.ok-host.fault.test.", "A", "192.31.196.77")]
     a = udp(fs, "mx1.ok-host.fault.test.", "A")     # asked itself: the default host
-    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
 
 
 @pytest.mark.parametrize("name,mx,additional", [
-    ("poison", "mail.victim.example.", [("mail.victim.example.", "A", "198.51.100.66")]),
-    ("glue", "mx.glue.fault.test.", [("mx.glue.fault.test.", "A", "192.0.2.55"),
-                                     ("mx.glue.fault.test.", "AAAA", "2001:db8::55")]),
-    ("sibling", "mx.sib-host.fault.test.", [("mx.sib-host.fault.test.", "A", "192.0.2.56")]),
+    ("poison", "mail.victim.example.", [("mail.victim.example.", "A", "192.175.48.66")]),
+    ("glue", "mx.glue.fault.test.", [("mx.glue.fault.test.", "A", "192.31.196.55"),
+                                     ("mx.glue.fault.test.", "AAAA", "2001:4:112::55")]),
+    ("sibling", "mx.sib-host.fault.test.", [("mx.sib-host.fault.test.", "A", "192.31.196.56")]),
 ])
 def test_additional_data(fs, name, mx, additional):
     r = udp(fs, name + ".fault.test.")
@@ -425,7 +425,7 @@ def test_additional_data(fs, name, mx, additional):
     assert _additional(r) == additional
     if mx.endswith(".fault.test."):     # "mx" first label: a default host
         a = udp(fs, mx, "A")
-        assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+        assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
 
 
 def test_casefold(fs):
@@ -470,7 +470,7 @@ def test_spoof_a_and_tcp(fs):
         forged = dns.message.from_wire(s.recv(65535))
         genuine = dns.message.from_wire(s.recv(65535))
     assert forged.question[0].name.to_text() == "SPOOF.FAULT.TEST."
-    assert [rd.address for rd in records(genuine, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(genuine, dns.rdatatype.A)] == ["192.31.196.1"]
     # over TCP only the genuine reply, at once
     t0 = time.monotonic()
     r = tcp(fs, "spoof.fault.test.")
@@ -485,7 +485,7 @@ def test_noedns(fs):
     assert r.rcode() == dns.rcode.NOERROR and len(_mx(r)) == 2
     assert udp(fs, "noedns.fault.test.", "A", edns=True).rcode() == dns.rcode.FORMERR
     a = tcp(fs, "noedns.fault.test.", "A", edns=False)
-    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
 
 
 def test_flaky_memory_per_name_type_and_server():
@@ -496,7 +496,7 @@ def test_flaky_memory_per_name_type_and_server():
         assert rcode(one, "flakyhost.fault.test.", "A") == dns.rcode.SERVFAIL
         # the same name in another case is the same name
         a = udp(one, "FlakyHost.fault.test.", "A")
-        assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+        assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
         assert rcode(one, "flakyhost.fault.test.", "AAAA") == dns.rcode.SERVFAIL
         assert rcode(one, "flakyhost.fault.test.", "AAAA") == dns.rcode.NOERROR
         assert rcode(one, "flakyhost.fault.test.", "MX") == dns.rcode.SERVFAIL
@@ -517,7 +517,7 @@ def test_tcpslow(fs):
     took = time.monotonic() - t0
     assert 0.45 <= took < 1.0 and len(_mx(r)) == 2
     a = tcp(fs, "tcpslow.fault.test.", "AAAA")
-    assert [rd.address for rd in records(a, dns.rdatatype.AAAA)] == ["2001:db8::1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.AAAA)] == ["2001:4:112::1"]
 
 
 def test_tcpclose(fs):
@@ -539,9 +539,9 @@ def test_live_and_dead(fs, n):
     # the exchange's name is compressed against the question's
     assert _mx(udp(fs, "Live%s.FAULT.test." % n)) == [(10, "mx.Live%s.FAULT.test." % n)]
     a = udp(fs, "mx.live%s.fault.test." % n, "A")
-    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
     a = udp(fs, "live%s.fault.test." % n, "AAAA")
-    assert [rd.address for rd in records(a, dns.rdatatype.AAAA)] == ["2001:db8::1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.AAAA)] == ["2001:4:112::1"]
     dead = "dead%s.fault.test." % n
     assert udp_raw(fs.port, q(dead).to_wire(), timeout=0.3) == (None, None)
     assert udp_raw(fs.port, q(dead, "A").to_wire(), timeout=0.3) == (None, None)
@@ -552,7 +552,7 @@ def test_live_and_dead_need_digits(fs):
     # "live"/"dead" alone or with other letters are default hosts
     for name in ("live.fault.test.", "deadx.fault.test.", "live1a.fault.test."):
         r = udp(fs, name, "A")
-        assert [rd.address for rd in records(r, dns.rdatatype.A)] == ["192.0.2.1"], name
+        assert [rd.address for rd in records(r, dns.rdatatype.A)] == ["192.31.196.1"], name
 
 
 def test_case_exchanges_lonedot_twopref(fs):
@@ -561,7 +561,7 @@ def test_case_exchanges_lonedot_twopref(fs):
     assert rd.exchange.to_text() == "MX.Shared-Case.fault.test."     # case kept
     assert _mx(udp(fs, "caseb.fault.test.")) == [(10, "mx.shared-case.fault.test.")]
     a = udp(fs, "MX.Shared-Case.fault.test.", "A")
-    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.0.2.1"]
+    assert [rd.address for rd in records(a, dns.rdatatype.A)] == ["192.31.196.1"]
     assert _mx(udp(fs, "lonedot.fault.test.")) == [(10, ".")]
     assert _mx(udp(fs, "twopref.fault.test.")) == [(10, "mx.twopref-host.fault.test."),
                                                    (20, "mx.twopref-host.fault.test.")]

@@ -122,8 +122,10 @@ def _objects(node, path="#"):
 def test_schema_describes_every_field():
     objects = list(_objects(SCHEMA))
     # the line, an exchange, an address, and the objects of the checks:
-    # reverse DNS, a TLSA record, DANE, the name servers, one server
-    assert len(objects) == 8, [p for p, _ in objects]
+    # reverse DNS, a TLSA record, DANE, the name servers, one server; of
+    # --smtp: TLS-RPT, the probe with its greeting and STARTTLS, the TLS
+    # session with its certificate and DANE match, MTA-STS and its policy
+    assert len(objects) == 17, [p for p, _ in objects]
     for path, obj in objects:
         assert obj.get("description"), path
         assert obj.get("additionalProperties") is False, path
@@ -169,7 +171,7 @@ def test_schema_rejects_wrong_lines(run):
             lambda o: o["exchanges"][0].update(ttl=-1),
             lambda o: o["exchanges"][0]["addresses"][0].update(family=5),
             lambda o: o["exchanges"][0]["addresses"][0].update(
-                address="2001:db8::1"),
+                address="2001:4:112::1"),
             lambda o: o["exchanges"][0].update(exchange="no-dot"),
             lambda o: o["exchanges"][0].update(exchange="a\x1bb."),
             lambda o: o["exchanges"][0].update(warnings=["other"]),
@@ -429,7 +431,7 @@ def test_short_placeholder_for_exchange_without_address(run):
     assert [(m["pref"], m["name"], m["addr"]) for m in ms] == [
         ("10", "txtonly.noaddr.mxq.test.", "-"),
         ("20", "absent.noaddr.mxq.test.", "-"),
-        ("30", "ok.noaddr.mxq.test.", "192.0.2.30")]
+        ("30", "ok.noaddr.mxq.test.", "192.31.196.30")]
     assert res.rc == 0
 
 
@@ -446,8 +448,8 @@ def test_short_no_line_for_no_route(run, name, rc):
 
 def test_short_implicit_mx(run):
     res = run("-s", "implicit.example")
-    assert res.out == ("0 implicit.example. 203.0.113.25\n"
-                       "0 implicit.example. 2001:db8:1a::25\n")
+    assert res.out == ("0 implicit.example. 192.52.193.25\n"
+                       "0 implicit.example. 2001:4:112:1a::25\n")
     assert res.rc == 0
 
 
@@ -457,7 +459,7 @@ def test_pipeline_short_awk(mxq_bin, knot):
     cmd = ("%s @127.0.0.1 -p %d -s cisco.com | head -n1 | awk '{print $3}'"
            % (shlex.quote(mxq_bin), knot.port))
     p = subprocess.run(["sh", "-c", cmd], capture_output=True, timeout=30)
-    assert p.stdout == b"192.0.2.10\n", p
+    assert p.stdout == b"192.31.196.10\n", p
     assert p.returncode == 0
 
 
@@ -467,7 +469,7 @@ def test_pipeline_json_python(mxq_bin, knot):
     cmd = ("%s @127.0.0.1 -p %d -j cisco.com | /usr/bin/python3 -c %s"
            % (shlex.quote(mxq_bin), knot.port, shlex.quote(reader)))
     p = subprocess.run(["sh", "-c", cmd], capture_output=True, timeout=30)
-    assert p.stdout == b"192.0.2.10\n", p
+    assert p.stdout == b"192.31.196.10\n", p
     assert p.returncode == 0
 
 

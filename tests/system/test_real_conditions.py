@@ -37,7 +37,7 @@ from conftest import _base_env, make_runner, wall_slack
 from knot import free_port
 from test_interfaces import check_json
 
-ADDRS = ["192.0.2.1", "2001:db8::1"]
+ADDRS = ["192.31.196.1", "2001:4:112::1"]
 OK_EX = ["mx1.ok-host.fault.test.", "mx2.ok-host.fault.test."]
 
 
@@ -272,11 +272,11 @@ def test_lame_negative_answer_not_trusted(run_fault, domain):
 @pytest.mark.parametrize("mode", [[], ["-s"], ["-j"], ["-v"]], ids=lambda m: " ".join(m) or "text")
 def test_poison_out_of_bailiwick_never_used(run_fault, fault, mode):
     """Guards: an out-of-bailiwick additional record (mail.victim.example.
-    A 198.51.100.66 from an authoritative server for fault.test.) taken as
+    A 192.175.48.66 from an authoritative server for fault.test.) taken as
     the exchange's address: cache poisoning."""
     fault.clear_queries()
     res = run_fault(*mode, "-t", "0.5", "--tries", "1", "poison.fault.test")
-    assert "198.51.100.66" not in res.out and "198.51.100.66" not in res.err, res
+    assert "192.175.48.66" not in res.out and "192.175.48.66" not in res.err, res
     assert asked(fault, "mail.victim.example.", "A"), fault.queries()
     assert res.rc == 3, res
     if mode == ["-j"]:
@@ -288,13 +288,13 @@ def test_poison_out_of_bailiwick_never_used(run_fault, fault, mode):
 
 def test_glue_in_bailiwick_taken(run_fault, fault):
     """Guards: in-bailiwick additional data (below the MX owner) ignored, or
-    asked again.  mx.glue.fault.test. asked itself would give 192.0.2.1:
+    asked again.  mx.glue.fault.test. asked itself would give 192.31.196.1:
     the addresses tell the two apart."""
     fault.clear_queries()
     o = one(run_fault("-j", "-t", "0.5", "--tries", "1", "glue.fault.test"))
     (e,) = ex_by_name(o, "mx.glue.fault.test.")
     assert [(a["address"], a["source"]) for a in e["addresses"]] == [
-        ("192.0.2.55", "additional"), ("2001:db8::55", "additional")], e
+        ("192.31.196.55", "additional"), ("2001:4:112::55", "additional")], e
     assert not asked(fault, "mx.glue.fault.test.", "A"), fault.queries()
     assert not asked(fault, "mx.glue.fault.test.", "AAAA"), fault.queries()
 
@@ -304,10 +304,10 @@ def test_sibling_additional_not_taken(run_fault, fault):
     (mx.sib-host.fault.test. in sibling.fault.test.'s reply) taken."""
     fault.clear_queries()
     res = run_fault("-j", "-t", "0.5", "--tries", "1", "sibling.fault.test")
-    assert "192.0.2.56" not in res.out + res.err, res
+    assert "192.31.196.56" not in res.out + res.err, res
     o = one(res)
     (e,) = ex_by_name(o, "mx.sib-host.fault.test.")
-    assert ("192.0.2.1", "answer") in [(a["address"], a["source"]) for a in e["addresses"]], e
+    assert ("192.31.196.1", "answer") in [(a["address"], a["source"]) for a in e["addresses"]], e
     assert asked(fault, "mx.sib-host.fault.test.", "A"), fault.queries()
     assert res.rc == 0
 
@@ -320,7 +320,7 @@ def test_recursive_server_additional_taken(run_fault, fault):
     assert res.rc == 0, res
     o = one(res)
     (e,) = ex_by_name(o, "mx1.ok-host.fault.test.")
-    assert ("192.0.2.77", "additional") in [(a["address"], a["source"])
+    assert ("192.31.196.77", "additional") in [(a["address"], a["source"])
                                             for a in e["addresses"]], e
     assert not asked(fault, "mx1.ok-host.fault.test.", "A"), fault.queries()
 
@@ -761,7 +761,7 @@ def test_one_exchange_at_two_preferences(run, run_fault, server):
     """Guards: two records naming one exchange merged into one entry, or
     flagged as a duplicate: they are two records (10 and 20)."""
     if server == "knot":
-        r, domain, name, want = run, "twopref.mxq.test", "mx.twopref.mxq.test.", ["192.0.2.150"]
+        r, domain, name, want = run, "twopref.mxq.test", "mx.twopref.mxq.test.", ["192.31.196.150"]
     else:
         r, domain, name, want = run_fault, "twopref.fault.test", "mx.twopref-host.fault.test.", ADDRS
     res = r("-j", domain)

@@ -26,7 +26,7 @@ def test_ipv6_resolv_conf_server(run, knot, tmp_path):
     r = run("-s", "-p", str(knot.port), "hp.com", server=False,
             env={"MXQ_RESOLV_CONF": conf})
     assert r.rc == 0, r
-    assert r.out.splitlines()[0] == "10 smtp.hp.com. 198.51.100.3"
+    assert r.out.splitlines()[0] == "10 smtp.hp.com. 192.175.48.3"
 
 
 def test_explicit_server_wins_over_resolv_conf(run, knot, tmp_path):

@@ -33,7 +33,8 @@ starts(const char *name, const char *prefix)
 
 /*
  * d<N>.test: MX 10 mx.d<N>.test.  s<N>.test: MX 10 MX.Shared.test (one
- * exchange for all).  dead*: never answers.  slow<K>*: answers from its
+ * exchange for all).  lame.test, lamend.test: NXDOMAIN and NODATA without
+ * AA or RA.  dead*: never answers.  slow<K>*: answers from its
  * K-th round on.  ref.test: a referral.  glue.test: the addresses in the
  * additional section.  flaky.test: MX 10 flaky.host.test., whose A and
  * AAAA fail with SERVFAIL flaky_left times.  xd*: MX 10 deadhost.xd*,
@@ -59,6 +60,12 @@ zone(const struct fake_query *q, struct reply *r)
 			reply_soa(r, R_NS, "test.", 3600, 3600);
 			return 1;
 		}
+		if (starts(n, "lamend.")) {
+			/* NODATA with neither AA nor RA. */
+			reply_start(r, 1, WIRE_FLAG_RD, n, q->type);
+			reply_soa(r, R_NS, "test.", 3600, 3600);
+			return 1;
+		}
 		if (starts(n, "ref.")) {
 			reply_start(r, 1, WIRE_FLAG_RD, n, q->type);
 			reply_namerr(r, R_NS, n, WIRE_TYPE_NS, 60, "ns.x.");
@@ -75,7 +82,7 @@ zone(const struct fake_query *q, struct reply *r)
 			snprintf(ex, sizeof(ex), "mx.%s", n);
 		reply_mx(r, n, 300, 10, ex);
 		if (starts(n, "glue.")) {
-			reply_a(r, R_AR, ex, 300, 192, 0, 2, 55);
+			reply_a(r, R_AR, ex, 300, 192, 31, 196, 55);
 			reply_aaaa(r, R_AR, ex, 300, 0x55);
 		}
 		return 1;
@@ -88,7 +95,7 @@ zone(const struct fake_query *q, struct reply *r)
 	}
 	reply_start(r, 1, WIRE_FLAG_AA | WIRE_FLAG_RD, n, q->type);
 	if (q->type == WIRE_TYPE_A)
-		reply_a(r, R_AN, n, a_ttl, 192, 0, 2, 1);
+		reply_a(r, R_AN, n, a_ttl, 192, 31, 196, 1);
 	else if (q->type == WIRE_TYPE_AAAA)
 		reply_aaaa(r, R_AN, n, a_ttl, 1);
 	else if (q->type == WIRE_TYPE_TXT && starts(n, "_smtp.")) {
@@ -351,6 +358,26 @@ test_output_stall_not_counted(void **state)
 	assert_true(done[1].elapsed_ms < 1500);
 }
 
+/*
+ * A domain's own time is what its questions spent on the wire: the MX of
+ * xd.test is answered at once, the A and AAAA of its exchange time out
+ * together after FAKE_TIMEOUT_MS.  Guards: the time of a question that
+ * came back never added to the domain's clock (elapsed 0, and a deadline
+ * that starts over with every question).
+ */
+static void
+test_elapsed_is_time_on_the_wire(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	add(l, "xd.test");
+	finish(l);
+	assert_int_equal(ndone, 1);
+	assert_int_equal(done[0].verdict, MX_V_UNKNOWN);
+	assert_true(done[0].elapsed_ms == FAKE_TIMEOUT_MS);
+}
+
 /* The cache keeps an answer for its TTL, and no longer. */
 static void
 test_cache_respects_ttl(void **state)
@@ -368,6 +395,33 @@ test_cache_respects_ttl(void **state)
 	add(l, "s3.test");
 	finish(l);
 	assert_int_equal(fake_count("mx.shared.test.", WIRE_TYPE_A), 2);
+	assert_int_equal(done[2].naddr, 2);
+}
+
+/*
+ * A TTL is seconds: an answer of TTL 2 is still good 1.999 s later and
+ * gone at 2 s.  Guards: the TTL taken as milliseconds (the cache useless
+ * after 2 ms), and an answer used at the very moment it expires.
+ */
+static void
+test_cache_ttl_in_seconds_to_the_millisecond(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	a_ttl = 2;
+	add(l, "s1.test");
+	lookup_drain(l);
+	fake_clock += 1999;
+	add(l, "s2.test");
+	lookup_drain(l);
+	assert_int_equal(fake_count("mx.shared.test.", WIRE_TYPE_A), 1);
+	assert_int_equal(fake_count("mx.shared.test.", WIRE_TYPE_AAAA), 1);
+	fake_clock += 1;
+	add(l, "s3.test");
+	finish(l);
+	assert_int_equal(fake_count("mx.shared.test.", WIRE_TYPE_A), 2);
+	assert_int_equal(done[1].naddr, 2);
 	assert_int_equal(done[2].naddr, 2);
 }
 
@@ -404,6 +458,30 @@ test_lame_answer_not_cached(void **state)
 	assert_int_equal(fake_count("lame.test.", WIRE_TYPE_MX), 2);
 }
 
+/*
+ * A lame answer says which negative answer it was.  Guards: NXDOMAIN and
+ * NODATA swapped in its words.
+ */
+static void
+test_lame_answer_names_its_rcode(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	add(l, "lame.test");
+	add(l, "lamend.test");
+	finish(l);
+	assert_int_equal(ndone, 2);
+	assert_int_equal(done[0].verdict, MX_V_UNKNOWN);
+	assert_non_null(strstr(done[0].message, "negative answer (NXDOMAIN) "
+	    "from "));
+	assert_non_null(strstr(done[0].message, " neither authoritative nor "
+	    "recursive"));
+	assert_int_equal(done[1].verdict, MX_V_UNKNOWN);
+	assert_non_null(strstr(done[1].message, "negative answer (NODATA) "
+	    "from "));
+}
+
 /* A referral is unknown, and never cached as a negative answer. */
 static void
 test_referral_unknown_and_not_cached(void **state)
@@ -433,6 +511,86 @@ test_glue_in_bailiwick_saves_questions(void **state)
 	assert_int_equal(fake_nlog, 1);
 	assert_int_equal(done[0].naddr, 2);
 	assert_true(done[0].from_additional);
+}
+
+/* ---- the question table on its own --------------------------------------- */
+
+static void
+count_answer(void *arg, size_t index, int tag,
+    const struct question_result *r)
+{
+	(void)index;
+	(void)tag;
+	(void)r;
+	(*(int *)arg)++;
+}
+
+static void
+no_owner_event(void *arg, struct owner *o)
+{
+	(void)arg;
+	(void)o;
+}
+
+/*
+ * A question is its name (any letter case), type, header bits and
+ * server: the same name and type asked with CD, or of one server, is
+ * another question.  Guards: the header bits left out of a question's
+ * identity, so that a question asked with CD got the answer to the one
+ * asked without (or the other way round).
+ */
+static void
+test_question_identity_includes_flags_and_server(void **state)
+{
+	struct questions_config qc;
+	struct questions *qs;
+	struct owner o;
+	struct question_key k;
+	const char *why;
+	int answered = 0;
+
+	(void)state;
+	fake_reset(zone);
+	memset(&qc, 0, sizeof(qc));
+	qc.window = 10;
+	qc.cache_max = 16;
+	qc.queue_max = 16;
+	qc.settled = no_owner_event;
+	qc.expired = no_owner_event;
+	assert_int_equal(resolver_new(&(struct resolver_config){ 0 }, &res),
+	    MXQ_OK);
+	assert_int_equal(questions_new(&qc, res, &qs), MXQ_OK);
+	owner_init(&o, 10000, NULL);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(wire_name_from_text("d1.test", &k.name, &why),
+	    MXQ_OK);
+	k.type = WIRE_TYPE_MX;
+	k.flags = WIRE_QUERY_RD;
+	k.server = -1;
+	assert_int_equal(questions_ask(qs, &o, &k, QUESTIONS_KEEP,
+	    count_answer, &answered, 0, 0), MXQ_OK);
+	k.flags = WIRE_QUERY_RD | WIRE_QUERY_CD;
+	assert_int_equal(questions_ask(qs, &o, &k, QUESTIONS_KEEP,
+	    count_answer, &answered, 1, 0), MXQ_OK);
+	k.flags = WIRE_QUERY_RD;
+	k.server = 0;
+	assert_int_equal(questions_ask(qs, &o, &k, QUESTIONS_KEEP,
+	    count_answer, &answered, 2, 0), MXQ_OK);
+	/* The first one again, in other letters: it joins. */
+	k.server = -1;
+	assert_int_equal(wire_name_from_text("D1.Test", &k.name, &why),
+	    MXQ_OK);
+	assert_int_equal(questions_ask(qs, &o, &k, QUESTIONS_KEEP,
+	    count_answer, &answered, 3, 0), MXQ_OK);
+	assert_int_equal(fake_nlog, 3);
+	assert_int_equal(fake_log[0].flags, WIRE_QUERY_RD);
+	assert_int_equal(fake_log[1].flags, WIRE_QUERY_RD | WIRE_QUERY_CD);
+	assert_int_equal(fake_log[2].server, 0);
+	while (questions_inflight(qs) > 0)
+		assert_int_equal(questions_step(qs, -1, NULL), MXQ_OK);
+	assert_int_equal(answered, 4);
+	questions_free(qs);
+	resolver_free(res);
 }
 
 /* ---- a check added as a row: TXT of every exchange ---------------------- */
@@ -491,11 +649,15 @@ main(void)
 		cmocka_unit_test(test_queued_time_not_counted),
 		cmocka_unit_test(test_questions_of_expired_domains_not_sent),
 		cmocka_unit_test(test_output_stall_not_counted),
+		cmocka_unit_test(test_elapsed_is_time_on_the_wire),
 		cmocka_unit_test(test_cache_respects_ttl),
+		cmocka_unit_test(test_cache_ttl_in_seconds_to_the_millisecond),
 		cmocka_unit_test(test_failure_not_cached),
 		cmocka_unit_test(test_lame_answer_not_cached),
+		cmocka_unit_test(test_lame_answer_names_its_rcode),
 		cmocka_unit_test(test_referral_unknown_and_not_cached),
 		cmocka_unit_test(test_glue_in_bailiwick_saves_questions),
+		cmocka_unit_test(test_question_identity_includes_flags_and_server),
 		cmocka_unit_test(test_a_check_is_a_row),
 	};
 

@@ -850,6 +850,7 @@ test_verdict_exit_codes(void **state)
 		{ MX_V_IMPLICIT, "implicit-mx", 0 },
 		{ MX_V_LISTED, "mx-listed", 0 },
 		{ MX_V_NOADDR, "no-address", 1 },
+		{ MX_V_NOPUBLIC, "no-public-address", 1 },
 		{ MX_V_NULLMX, "null-mx", 1 },
 		{ MX_V_NOMAIL, "no-mx", 1 },
 		{ MX_V_NXDOMAIN, "nxdomain", 1 },

@@ -23,6 +23,7 @@ static const struct {
 	{ MXQ_OK, 0, 0 },
 	{ MXQ_ENXDOMAIN, 1, 0 },
 	{ MXQ_ENODATA, 1, 0 },
+	{ MXQ_EUNROUTABLE, 1, 0 },
 	{ MXQ_ETIMEOUT, 3, 1 },
 	{ MXQ_ESERVFAIL, 3, 1 },
 	{ MXQ_EREFUSED, 3, 1 },
