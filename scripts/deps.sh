@@ -12,11 +12,11 @@ build)	pkgs="$build" ;;
 demo)	pkgs="$build knot python3" ;;
 test)	pkgs="$build libcmocka-dev knot knot-dnsutils python3 python3-pytest
 	      python3-dnspython python3-jsonschema mandoc zsh fish jq parallel unbound
-	      python3-aiosmtpd python3-cryptography openssl postfix" ;;
+	      python3-aiosmtpd python3-cryptography openssl postfix iproute2" ;;
 ci)	pkgs="$build libcmocka-dev knot knot-dnsutils python3 python3-pytest
 	      python3-dnspython python3-jsonschema mandoc zsh fish jq parallel clang
 	      libclang-rt-14-dev valgrind unbound python3-aiosmtpd
-	      python3-cryptography openssl postfix" ;;
+	      python3-cryptography openssl postfix iproute2" ;;
 *)	echo "usage: $0 build|demo|test|ci" >&2; exit 2 ;;
 esac
 

@@ -873,8 +873,6 @@ cli_parse(int argc0, char **argv0, struct mxq_opts *o)
 		o->probe.ehlo = default_ehlo(o->ehlo, sizeof(o->ehlo));
 	run->verbose = o->fmt.verbose;
 	run->short_format = o->fmt.format == FMT_SHORT;
-	run->findings = o->lookup.ptr || o->lookup.dnssec || o->lookup.ns ||
-	    o->smtp || run->strict;
 	st = MXQ_OK;
 out:
 	free(argv);

@@ -75,6 +75,22 @@ fmt_sec_name(enum mx_sec sec)
 }
 
 const char *
+fmt_greet_name(enum mx_greet g)
+{
+	switch (g) {
+	case MX_GREET_EXCHANGE:
+		return "exchange";
+	case MX_GREET_PTR:
+		return "ptr";
+	case MX_GREET_OTHER:
+		return "other";
+	case MX_GREET_NONE:
+		break;
+	}
+	return NULL;
+}
+
+const char *
 fmt_dane_name(enum mx_dane state)
 {
 	switch (state) {

@@ -310,6 +310,7 @@ smtp_member(struct jw *w, const struct mx_addr *a, int probing)
 		open_obj(w, '{');
 		uint_member(w, "code", (unsigned)r->greeting_code);
 		str_member(w, "text", r->greeting != NULL ? r->greeting : "");
+		str_member(w, "host_is", fmt_greet_name(a->greet));
 		close_obj(w, '}');
 	} else {
 		fputs("null", w->f);

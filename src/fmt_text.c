@@ -360,6 +360,13 @@ smtp_lines(struct fmt *c, const struct mx_exchange *e,
 	fprintf(f, ", %.0f ms\n", r->total_ms);
 	if (!c->cfg.verbose)
 		return;
+	if (a->greet == MX_GREET_OTHER)
+		fprintf(f, "%*sgreets with a name that is neither the exchange's"
+		    "%s\n", indent + 2, "", a->ptr.asked ? " nor a PTR name of "
+		    "the address" : " (-x compares the PTR names too)");
+	else if (a->greet == MX_GREET_PTR)
+		fprintf(f, "%*sgreets with a PTR name of the address, not the "
+		    "exchange's\n", indent + 2, "");
 	if (r->next > 0) {
 		fprintf(f, "%*sEHLO", indent + 2, "");
 		for (k = 0; k < r->next; k++)

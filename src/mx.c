@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mxq/esc.h"
 #include "mxq/mx.h"
@@ -708,6 +709,43 @@ mx_domain_finish(struct mx_domain *d)
 	set_message(d, real, failed);
 }
 
+/* Two names equal but for letter case and a final dot. */
+static int
+same_host(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+
+	if (alen > 0 && a[alen - 1] == '.')
+		alen--;
+	if (blen > 0 && b[blen - 1] == '.')
+		blen--;
+	return alen == blen && alen > 0 && strncasecmp(a, b, alen) == 0;
+}
+
+/*
+ * The host name a server greets with (RFC 5321 4.3.1: the first word
+ * after the code), against the exchange's name and the address's PTR
+ * names.  Receivers and log readers expect one of them.
+ */
+static enum mx_greet
+greeting_names(const struct mx_exchange *e, const struct mx_addr *a)
+{
+	const char *g = a->smtp->greeting;
+	size_t n, i;
+
+	if (g == NULL || a->smtp->greeting_code == 0)
+		return MX_GREET_NONE;
+	n = strcspn(g, " ");
+	if (n == 0)
+		return MX_GREET_NONE;
+	if (same_host(g, n, e->text))
+		return MX_GREET_EXCHANGE;
+	for (i = 0; i < a->ptr.nnames; i++)
+		if (same_host(g, n, a->ptr.names[i]))
+			return MX_GREET_PTR;
+	return MX_GREET_OTHER;
+}
+
 void
 mx_domain_probed(struct mx_domain *d)
 {
@@ -725,6 +763,7 @@ mx_domain_probed(struct mx_domain *d)
 
 			if (r == NULL)
 				continue;
+			e->addr[k].greet = greeting_names(e, &e->addr[k]);
 			tried++;
 			silent += r->status == MXQ_ETIMEOUT &&
 			    r->failed_at == SMTP_STEP_CONNECT;

@@ -141,9 +141,8 @@ print_finding(void *arg, const char *line)
 
 /*
  * Outcomes that --short and --quiet leave to stderr and the exit code,
- * in the words of the model (the same as --json's message), and, when
- * a check was asked, the findings, one line each: --short has no other
- * place for them.
+ * in the words of the model (the same as --json's message), and the
+ * findings, one line each: --short has no other place for them.
  */
 static void
 report(const struct run *run, const struct mx_domain *d)
@@ -174,8 +173,6 @@ report(const struct run *run, const struct mx_domain *d)
 	default:
 		break;
 	}
-	if (!run->cfg.findings)
-		return;
 	fc.where = where;
 	fc.name = name;
 	fmt_findings(d, print_finding, &fc);

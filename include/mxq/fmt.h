@@ -56,6 +56,9 @@ extern const size_t fmt_ndomain_warnings;
 /* Token of a DNSSEC status ("secure"), or NULL when not asked. */
 const char *fmt_sec_name(enum mx_sec sec);
 
+/* What the greeting's host name is: "exchange", "ptr", "other", or NULL. */
+const char *fmt_greet_name(enum mx_greet g);
+
 /* Token of a DANE state ("protected"), or NULL when not asked. */
 const char *fmt_dane_name(enum mx_dane state);
 

@@ -45,6 +45,14 @@ struct mx_ptr {
 	unsigned confirmed;		/* bit n: names[n] does */
 };
 
+/* The host name in an SMTP greeting, against the names of the address. */
+enum mx_greet {
+	MX_GREET_NONE,		/* no greeting, or no name in it */
+	MX_GREET_EXCHANGE,	/* the exchange's name */
+	MX_GREET_PTR,		/* one of the address's PTR names (-x) */
+	MX_GREET_OTHER		/* neither */
+};
+
 struct mx_addr {
 	int family;		/* 4 or 6 */
 	uint8_t bytes[16];
@@ -58,6 +66,7 @@ struct mx_addr {
 	const char *special;
 	struct mx_ptr ptr;
 	struct smtp_result *smtp;	/* --smtp, or NULL: not probed */
+	enum mx_greet greet;		/* what the greeting's host name is */
 };
 
 /* Warnings on an exchange (bits). */

@@ -23,7 +23,6 @@ struct run_config {
 	int strict;			/* a route with problems exits 5 */
 	int verbose;			/* the summary at the end */
 	int short_format;		/* outcomes without a line go to stderr */
-	int findings;			/* checks asked: --short names findings */
 	enum run_when color, idn, with_domain, progress;
 	const char *file;		/* -f: a file, "-" for stdin, or NULL */
 	char **domains;			/* arguments (point into argv) */
