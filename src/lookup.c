@@ -269,8 +269,11 @@ ask_exchange(struct domain *dom, size_t i, const struct answer *mx)
 		if (c->asked != NULL)
 			c->asked(c, e);
 		memset(&key, 0, sizeof(key));
-		if (check_name(c, e, &key.name) != 0)
-			continue;	/* too long with the prefix: no such name */
+		if (check_name(c, e, &key.name) != 0) {
+			/* Too long with the prefix: no such name can exist. */
+			take_failure(l, c, dom->d, e, MXQ_ENXDOMAIN);
+			continue;
+		}
 		key.type = c->type;
 		key.flags = domain_query_flags(dom) | c->flags;
 		key.server = -1;

@@ -1004,9 +1004,16 @@ take_reply(struct query *q, struct leg *l, const struct wire_head *h,
 	struct resolver *r = q->r;
 	struct server *s = srv(r, l->server);
 	unsigned i;
-	int others = 0;
+	int others = 0, current = &q->legs[q->cur] == l;
 
 	if ((h->flags & WIRE_FLAG_TC) && !over_tcp) {
+		/*
+		 * A late truncated reply changes nothing when TCP is under
+		 * way already, or when another server's try is: only the
+		 * current try turns into TCP.
+		 */
+		if (l->tcp || !current)
+			return;
 		/* Truncated: the same question over TCP, full tries. */
 		q->notes |= RESOLVER_NOTE_TRUNCATED;
 		l->tcp = 1;
@@ -1026,7 +1033,8 @@ take_reply(struct query *q, struct leg *l, const struct wire_head *h,
 		if (!s->no_edns)
 			r->stats.noedns++;
 		s->no_edns = 1;
-		start_try(q, l, 0);
+		if (current)
+			start_try(q, l, 0);
 		return;
 	}
 	for (i = 0; i < q->nlegs; i++)
@@ -1047,8 +1055,10 @@ take_reply(struct query *q, struct leg *l, const struct wire_head *h,
 			q->errserver = l->server;
 		}
 		l->done = 1;
-		q->cur = (unsigned)(l - q->legs);
-		next_try(q);
+		/* A late error of a server whose try had ended: the
+		 * current server's try goes on. */
+		if (current)
+			next_try(q);
 		return;
 	}
 	restore_case(q, buf, len);

@@ -81,6 +81,18 @@ def test_summary_counts_retries_only(run_fault):
     assert (int(m.group(1)), int(m.group(2))) == (6, 1), res
 
 
+def test_no_summary_for_one_domain(run_fault):
+    """Guards: the -v summary of a run (";; N domains in ...") written for
+    a single domain too, where -v shows that domain's details only."""
+    res = run_fault("-v", "-t", "0.5", "--tries", "1", "ok.fault.test")
+    assert res.rc == 0, res
+    assert ";; " not in res.err, res
+    two = run_fault("-v", "-t", "0.5", "--tries", "1", "ok.fault.test",
+                    "live1.fault.test")
+    assert two.rc == 0, two
+    assert re.search(r"^;; 2 domains in ", two.err, re.M), two
+
+
 def test_refused_server_hands_over_to_the_next(run, knot, fault):
     """Guards: REFUSED from the first server taken as the answer, where a
     stub resolver asks the next server (the fault server refuses every name
@@ -168,3 +180,134 @@ def test_implicit_mx_through_an_alias_is_not_warned(run_fault):
     assert e["cname"] == ["link20.fault.test."], e
     assert addrs(e) == ADDRS, e
     assert "cname" not in e["warnings"] and "cname" not in o["warnings"], o
+
+
+# ------------------------------------------------------------------ the run
+
+
+def test_progress_on_a_pipe_after_the_first_second(run_fault):
+    """Guards: --progress drawing the terminal's line (carriage return,
+    erase-line) into a pipe.  Progress starts after a second: slow.fault.test
+    answers after 1.5 s, and holds the five others behind it."""
+    domains = ["slow.fault.test"] + ["live%d.fault.test" % i for i in range(5)]
+    res = run_fault("--progress", "-t", "2", "--tries", "1", *domains)
+    assert res.rc == 0, res
+    assert "\r" not in res.err and "\033[K" not in res.err, repr(res.err)
+    lines = res.err.splitlines()
+    assert lines and all(re.match(r"mxq: \d+(/6)? domains, ", l) for l in lines), lines
+
+
+def test_quiet_short_says_nothing(run_fault):
+    """Guards: -q with -s still writing the failure of every domain on
+    stderr, where -q is the exit status alone."""
+    res = run_fault("-q", "-s", "-t", "0.5", "--tries", "1",
+                    "nxdomain.fault.test", "servfail.fault.test")
+    assert res.rc == 3, res
+    assert res.out == "" and res.err == "", res
+    loud = run_fault("-s", "-t", "0.5", "--tries", "1",
+                     "nxdomain.fault.test", "servfail.fault.test")
+    assert loud.rc == 3 and len(loud.err.splitlines()) == 2, loud
+
+
+# ------------------------------------------------- found with the mutants
+
+
+class _DelayedServer:
+    """A UDP server on 127.0.0.1 that answers every query after a delay:
+    with SERVFAIL, or with one MX record and addresses.  Records the
+    (qname, qtype) it saw."""
+
+    def __init__(self, delay, servfail=False, exchange="mx.late.test.",
+                 address="192.31.196.1"):
+        import socket
+        import threading
+        self.delay, self.servfail = delay, servfail
+        self.exchange, self.address = exchange, address
+        self.seen = []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.timers = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        import threading
+        import dns.flags
+        import dns.message
+        import dns.rcode
+        import dns.rrset
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            q = dns.message.from_wire(data)
+            name, qtype = q.question[0].name, q.question[0].rdtype
+            self.seen.append((name.to_text().lower(), qtype))
+            r = dns.message.make_response(q)
+            r.flags |= dns.flags.AA
+            if self.servfail:
+                r.set_rcode(dns.rcode.SERVFAIL)
+            elif qtype == 15:
+                r.answer.append(dns.rrset.from_text(
+                    name, 300, "IN", "MX", "10 " + self.exchange))
+            elif qtype == 1:
+                r.answer.append(dns.rrset.from_text(
+                    name, 300, "IN", "A", self.address))
+            else:
+                r.authority.append(dns.rrset.from_text(
+                    "late.test.", 60, "IN", "SOA",
+                    "ns.late.test. h.late.test. 1 2 3 4 60"))
+            t = threading.Timer(self.delay, self._send, (r.to_wire(), peer))
+            self.timers.append(t)
+            t.start()
+
+    def _send(self, wire, peer):
+        try:
+            self.sock.sendto(wire, peer)
+        except OSError:
+            pass
+
+    def close(self):
+        for t in self.timers:
+            t.cancel()
+        self.sock.close()
+
+
+def test_late_error_of_an_earlier_server_ends_no_try(run):
+    """Guards: a SERVFAIL from server A that comes after A's try has ended
+    cut short the try running at server B, so that B's answer, due within
+    its own try, was never heard: SERVFAIL and exit 3 where the answer was
+    a route."""
+    a = _DelayedServer(1.3, servfail=True)
+    b = _DelayedServer(0.5)
+    try:
+        res = run("-j", "-t", "1", "--tries", "1", "--server",
+                  "127.0.0.1:%d,127.0.0.1:%d" % (a.port, b.port),
+                  "late.test", server=False)
+    finally:
+        a.close()
+        b.close()
+    assert res.rc == 0, res
+    o = one(res)
+    assert o["verdict"] == "mx" and o["server"] == "127.0.0.1#%d" % b.port
+    assert addrs(o["exchanges"][0]) == ["192.31.196.1"]
+
+
+def test_prefixed_name_too_long_is_no_such_name(run):
+    """Guards: an exchange whose _25._tcp name would pass 255 octets got
+    "TLSA lookup failed: timed out" in 3 ms, without a question: such a
+    name cannot exist, so there are no TLSA records."""
+    label = "a" * 60
+    ex = ".".join([label, label, label, "b" * 53, "late", "test"]) + "."
+    s = _DelayedServer(0, exchange=ex)
+    try:
+        res = run("-j", "--dane", "-t", "1", "--tries", "1",
+                  "@127.0.0.1", "-p", str(s.port), "late.test",
+                  server=False)
+    finally:
+        s.close()
+    assert res.rc == 0, res
+    dane = one(res)["exchanges"][0]["dane"]
+    assert dane["state"] == "none" and dane["status"] == "nxdomain", dane
+    assert not [q for q in s.seen if q[1] == 52], s.seen     # no TLSA asked

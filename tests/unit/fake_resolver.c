@@ -16,6 +16,8 @@ struct fake_query fake_log[FAKE_LOG_MAX];
 size_t fake_nlog;
 size_t fake_max_pending;
 double fake_clock;
+const uint8_t *fake_raw;
+size_t fake_raw_len;
 
 static fake_server_fn *server;
 static size_t pending;
@@ -32,6 +34,8 @@ fake_reset(fake_server_fn *fn)
 	fake_max_pending = 0;
 	fake_clock = 1000.0;
 	pending = 0;
+	fake_raw = NULL;
+	fake_raw_len = 0;
 	server = fn;
 }
 
@@ -107,16 +111,15 @@ resolver_send(struct resolver *r, const struct resolver_question *q,
 }
 
 static void
-deliver(struct fake_query *f, enum mxq_status st, const struct reply *rep)
+deliver(struct fake_query *f, enum mxq_status st, const uint8_t *buf,
+    size_t len)
 {
 	struct resolver_result res;
 
 	memset(&res, 0, sizeof(res));
 	res.status = st;
-	if (rep != NULL) {
-		res.buf = rep->b;
-		res.len = rep->n;
-	}
+	res.buf = buf;
+	res.len = len;
 	res.server = 0;
 	res.tries = 1;
 	f->done = 1;
@@ -141,11 +144,18 @@ resolver_wait(struct resolver *r, int max_ms, int extra_fd, int *extra_ready)
 		if (f->done)
 			continue;
 		f->rounds++;
-		if (server(f, &rep)) {
+		switch (server(f, &rep)) {
+		case 0:
+			continue;
+		case FAKE_RAW:
+			deliver(f, MXQ_OK, fake_raw, fake_raw_len);
+			break;
+		default:
 			reply_end(&rep);
-			deliver(f, MXQ_OK, &rep);
-			answered++;
+			deliver(f, MXQ_OK, rep.b, rep.n);
+			break;
 		}
+		answered++;
 	}
 	if (answered > 0)
 		return MXQ_OK;
@@ -161,7 +171,7 @@ resolver_wait(struct resolver *r, int max_ms, int extra_fd, int *extra_ready)
 	for (i = 0; i < fake_nlog; i++)
 		if (!fake_log[i].done &&
 		    fake_log[i].sent_ms + FAKE_TIMEOUT_MS <= fake_clock)
-			deliver(&fake_log[i], MXQ_ETIMEOUT, NULL);
+			deliver(&fake_log[i], MXQ_ETIMEOUT, NULL, 0);
 	return MXQ_OK;
 }
 

@@ -33,6 +33,15 @@ struct fake_query {
  */
 typedef int fake_server_fn(const struct fake_query *q, struct reply *rep);
 
+/*
+ * A reply bigger than struct reply holds: the server function points
+ * fake_raw at its own bytes and returns FAKE_RAW; they are delivered as
+ * they are (no reply_end).
+ */
+#define FAKE_RAW	2
+extern const uint8_t *fake_raw;
+extern size_t fake_raw_len;
+
 extern struct fake_query fake_log[FAKE_LOG_MAX];
 extern size_t fake_nlog;
 extern size_t fake_max_pending;

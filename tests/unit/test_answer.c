@@ -167,6 +167,21 @@ test_address_of_wrong_length(void **state)
 	assert_int_equal(a.nrr, 0);
 	answer_clear(&a);
 
+	/*
+	 * A good record before the bad one: the reply is malformed, and
+	 * none of it is kept.  Guards: the records read before the failure
+	 * kept (192.0.2.1 shown as an address of a broken reply).
+	 */
+	reply_start(&r, 1, WIRE_FLAG_AA, "h.example.", WIRE_TYPE_A);
+	reply_a(&r, R_AN, "h.example.", 60, 192, 0, 2, 1);
+	reply_rr(&r, R_AN, "h.example.", WIRE_TYPE_A, 60, 5);
+	reply_putn(&r, "\xc0\x00\x02\x02\x00", 5);
+	read_one(&r, "h.example.", WIRE_TYPE_A, 1, NULL, &a);
+	assert_int_equal(a.status, MXQ_EMALFORMED);
+	assert_int_equal(a.nrr, 0);
+	assert_int_equal(answer_ttl(&a), 0);
+	answer_clear(&a);
+
 	/* A PTR or TLSA record is not length-checked as an address. */
 	reply_start(&r, 1, WIRE_FLAG_AA, "_25._tcp.h.example.",
 	    WIRE_TYPE_TLSA);
@@ -288,6 +303,33 @@ test_referral_is_no_nodata(void **state)
 	assert_int_equal(a.nextra, 0);
 	answer_clear(&a);
 
+	/*
+	 * The glue of a referral is no answer, even for the name asked:
+	 * only the answer section answers.  Guards: records of the other
+	 * sections read as the answer (the parent's unvetted glue taken as
+	 * the address of ns1.child.example.).
+	 */
+	reply_start(&r, 1, WIRE_FLAG_RD, "ns1.child.example.", WIRE_TYPE_A);
+	reply_namerr(&r, R_NS, "child.example.", WIRE_TYPE_NS, 3600,
+	    "ns1.child.example.");
+	reply_a(&r, R_AR, "ns1.child.example.", 3600, 127, 0, 0, 1);
+	read_one(&r, "ns1.child.example.", WIRE_TYPE_A, 1, NULL, &a);
+	assert_int_equal(a.status, MXQ_EREFERRAL);
+	assert_int_equal(a.nrr, 0);
+	answer_clear(&a);
+
+	/*
+	 * With AA the server speaks for the name: NS without SOA is its
+	 * NODATA, not a referral.  Guards: AA left out of the test, so that
+	 * an authoritative NODATA is "referral" (exit 3, and no implicit MX).
+	 */
+	reply_start(&r, 1, WIRE_FLAG_AA, "child.example.", WIRE_TYPE_MX);
+	reply_namerr(&r, R_NS, "child.example.", WIRE_TYPE_NS, 3600,
+	    "ns1.child.example.");
+	read_one(&r, "child.example.", WIRE_TYPE_MX, 1, NULL, &a);
+	assert_int_equal(a.status, MXQ_ENODATA);
+	answer_clear(&a);
+
 	/* With SOA it is NODATA, whatever NS come along. */
 	reply_start(&r, 1, WIRE_FLAG_AA, "child.example.", WIRE_TYPE_MX);
 	reply_soa(&r, R_NS, "child.example.", 60, 60);
@@ -340,6 +382,18 @@ test_replies_that_do_not_fit(void **state)
 	/* Another question. */
 	reply_start(&r, 1, WIRE_FLAG_AA, "y.example.", WIRE_TYPE_MX);
 	reply_mx(&r, "y.example.", 60, 10, "mx.y.example.");
+	read_one(&r, "x.example.", WIRE_TYPE_MX, 1, NULL, &a);
+	assert_int_equal(a.status, MXQ_EMALFORMED);
+	assert_string_equal(a.why, "reply does not match the question");
+	answer_clear(&a);
+
+	/*
+	 * The same name, another type.  Guards: a reply read without
+	 * checking its question's type (the A records of x.example. taken
+	 * as the answer to its MX question: none, so NODATA).
+	 */
+	reply_start(&r, 1, WIRE_FLAG_AA, "x.example.", WIRE_TYPE_A);
+	reply_a(&r, R_AN, "x.example.", 60, 192, 0, 2, 1);
 	read_one(&r, "x.example.", WIRE_TYPE_MX, 1, NULL, &a);
 	assert_int_equal(a.status, MXQ_EMALFORMED);
 	assert_string_equal(a.why, "reply does not match the question");
@@ -425,6 +479,57 @@ test_chain_across_replies(void **state)
 	read_one(&r, "alias.example.", WIRE_TYPE_A, 1, NULL, &a);
 	assert_int_equal(a.status, MXQ_ENODATA);
 	assert_false(a.follow);
+	answer_clear(&a);
+}
+
+/*
+ * A chain whose end has no data, with the SOA of the end's zone: the
+ * server is authoritative for the end too, and its NODATA is the answer.
+ * Guards: asking on for the end (one more query, to the same NODATA)
+ * when the reply already says there is nothing.
+ */
+static void
+test_chain_to_nodata_in_the_same_reply(void **state)
+{
+	struct reply r;
+	struct answer a;
+
+	(void)state;
+	reply_start(&r, 1, WIRE_FLAG_AA, "alias.example.", WIRE_TYPE_MX);
+	reply_namerr(&r, R_AN, "alias.example.", WIRE_TYPE_CNAME, 60,
+	    "host.example.");
+	reply_soa(&r, R_NS, "example.", 60, 60);
+	read_one(&r, "alias.example.", WIRE_TYPE_MX, 1, NULL, &a);
+	assert_int_equal(a.status, MXQ_ENODATA);
+	assert_false(a.follow);
+	assert_int_equal(a.nchain, 1);
+	assert_name(&a.target, "host.example.");
+	answer_clear(&a);
+}
+
+/*
+ * An alias has one target (RFC 2181 10.1): of two CNAME records at one
+ * owner the first is followed.  Guards: the last one followed instead,
+ * to a name that is no host.
+ */
+static void
+test_first_of_two_aliases_followed(void **state)
+{
+	struct reply r;
+	struct answer a;
+
+	(void)state;
+	reply_start(&r, 1, WIRE_FLAG_AA, "alias.example.", WIRE_TYPE_A);
+	reply_namerr(&r, R_AN, "alias.example.", WIRE_TYPE_CNAME, 60,
+	    "host.example.");
+	reply_namerr(&r, R_AN, "alias.example.", WIRE_TYPE_CNAME, 60,
+	    "nothing.example.");
+	reply_a(&r, R_AN, "host.example.", 60, 192, 0, 2, 9);
+	read_one(&r, "alias.example.", WIRE_TYPE_A, 1, NULL, &a);
+	assert_int_equal(a.status, MXQ_OK);
+	assert_int_equal(a.nchain, 1);
+	assert_name(&a.chain[0], "host.example.");
+	assert_int_equal(a.nrr, 1);
 	answer_clear(&a);
 }
 
@@ -555,6 +660,20 @@ test_additional_only_in_bailiwick(void **state)
 	read_one(&r, "example.com.", WIRE_TYPE_MX, 1, NULL, &a);
 	assert_int_equal(a.nextra, 0);
 	answer_clear(&a);
+
+	/*
+	 * Addresses come from the additional section only.  Guards: an A
+	 * record in the authority section (in bailiwick) taken as glue.
+	 */
+	reply_start(&r, 1, WIRE_FLAG_AA | WIRE_FLAG_RD, "example.com.",
+	    WIRE_TYPE_MX);
+	reply_mx(&r, "example.com.", 60, 10, "mx.example.com.");
+	reply_a(&r, R_NS, "mx.example.com.", 60, 192, 0, 2, 12);
+	read_one(&r, "example.com.", WIRE_TYPE_MX, 1, NULL, &a);
+	assert_int_equal(a.status, MXQ_OK);
+	assert_int_equal(a.nrr, 1);
+	assert_int_equal(a.nextra, 0);
+	answer_clear(&a);
 }
 
 /* After an alias the bailiwick is the target's. */
@@ -596,6 +715,20 @@ test_extended_dns_error(void **state)
 	assert_string_equal(a.ede_text, "validation \\x1b[31mfailed");
 	answer_clear(&a);
 
+	/*
+	 * An EDE option is its code and, maybe, text (RFC 8914 2).  Guards:
+	 * an option with the code alone (length 2) ignored.
+	 */
+	reply_start(&r, 1, WIRE_FLAG_RA | WIRE_FLAG_RD | WIRE_RCODE_REFUSED,
+	    "x.example.", WIRE_TYPE_MX);
+	reply_opt(&r, 18, NULL);
+	read_one(&r, "x.example.", WIRE_TYPE_MX, 1, NULL, &a);
+	assert_int_equal(a.status, MXQ_EREFUSED);
+	assert_true(a.edns);
+	assert_int_equal(a.ede, 18);
+	assert_null(a.ede_text);
+	answer_clear(&a);
+
 	reply_start(&r, 1, WIRE_FLAG_AA, "x.example.", WIRE_TYPE_MX);
 	read_one(&r, "x.example.", WIRE_TYPE_MX, 1, NULL, &a);
 	assert_false(a.edns);
@@ -605,6 +738,48 @@ test_extended_dns_error(void **state)
 }
 
 /* ---- decoders --------------------------------------------------------- */
+
+/*
+ * A record of a type with names is read by its form: an SOA is two names
+ * and exactly 20 bytes.  Guards: an SOA with bytes after its 20 taken
+ * (its MINIMUM then read from the wrong place).
+ */
+static void
+test_soa_rdata_of_the_wrong_length(void **state)
+{
+	struct reply r;
+	struct answer a;
+	struct answer_soa soa;
+	uint16_t len = (uint16_t)(reply_name_len("ns.example.") +
+	    reply_name_len("host.example.") + 20);
+
+	(void)state;
+	reply_start(&r, 1, WIRE_FLAG_AA, "example.", WIRE_TYPE_SOA);
+	reply_soa(&r, R_AN, "example.", 60, 300);
+	read_one(&r, "example.", WIRE_TYPE_SOA, 1, NULL, &a);
+	assert_int_equal(a.status, MXQ_OK);
+	assert_int_equal(a.nrr, 1);
+	assert_int_equal(answer_soa(&a.rr[0], &soa), MXQ_OK);
+	assert_int_equal(soa.minimum, 300);
+	answer_clear(&a);
+
+	/* Four bytes more. */
+	reply_start(&r, 1, WIRE_FLAG_AA, "example.", WIRE_TYPE_SOA);
+	reply_rr(&r, R_AN, "example.", WIRE_TYPE_SOA, 60,
+	    (uint16_t)(len + 4));
+	reply_name(&r, "ns.example.");
+	reply_name(&r, "host.example.");
+	reply_put32(&r, 2026120101);
+	reply_put32(&r, 3600);
+	reply_put32(&r, 600);
+	reply_put32(&r, 86400);
+	reply_put32(&r, 300);
+	reply_put32(&r, 0);
+	read_one(&r, "example.", WIRE_TYPE_SOA, 1, NULL, &a);
+	assert_int_equal(a.status, MXQ_EMALFORMED);
+	assert_int_equal(a.nrr, 0);
+	answer_clear(&a);
+}
 
 static void
 test_decoders_check_their_type(void **state)
@@ -676,11 +851,14 @@ main(void)
 		cmocka_unit_test(test_replies_that_do_not_fit),
 		cmocka_unit_test(test_chain_within_the_reply),
 		cmocka_unit_test(test_chain_across_replies),
+		cmocka_unit_test(test_chain_to_nodata_in_the_same_reply),
+		cmocka_unit_test(test_first_of_two_aliases_followed),
 		cmocka_unit_test(test_nxdomain_at_the_end_of_a_chain),
 		cmocka_unit_test(test_chain_loops_and_bound),
 		cmocka_unit_test(test_additional_only_in_bailiwick),
 		cmocka_unit_test(test_additional_after_an_alias),
 		cmocka_unit_test(test_extended_dns_error),
+		cmocka_unit_test(test_soa_rdata_of_the_wrong_length),
 		cmocka_unit_test(test_decoders_check_their_type),
 	};
 

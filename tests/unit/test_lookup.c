@@ -25,10 +25,54 @@ static uint32_t a_ttl;			/* TTL of the A and AAAA records */
 static int flaky_left;			/* SERVFAILs left for flaky hosts */
 static int txt_taken;			/* answers the TXT row took */
 
+#define MXQ_TEST_STR_(x) #x
+#define MXQ_TEST_STR(x) MXQ_TEST_STR_(x)
+
 static int
 starts(const char *name, const char *prefix)
 {
 	return strncasecmp(name, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * MX N records for the name (FAKE_RAW): preferences 0 to N-1, each
+ * naming the name itself, 16 bytes a record with compression.
+ */
+static int
+many_mx(const struct fake_query *q, unsigned n)
+{
+	static uint8_t b[12 + WIRE_NAME_MAX + 4 + 2000 * 16];
+	size_t len = 0;
+	unsigned i;
+
+	assert_true(n <= 2000);
+	memset(b, 0, 12);
+	b[2] = 0x84;				/* QR, AA */
+	b[3] = 0x80;				/* RA */
+	b[5] = 1;
+	b[6] = (uint8_t)(n >> 8);
+	b[7] = (uint8_t)n;
+	len = 12;
+	memcpy(b + len, q->qname.data, q->qname.len);
+	len += q->qname.len;
+	b[len++] = 0;
+	b[len++] = WIRE_TYPE_MX;
+	b[len++] = 0;
+	b[len++] = WIRE_CLASS_IN;
+	for (i = 0; i < n; i++) {
+		static const uint8_t fixed[12] = { 0xc0, 0x0c, 0, WIRE_TYPE_MX,
+		    0, WIRE_CLASS_IN, 0, 0, 0x01, 0x2c, 0, 4 };
+
+		memcpy(b + len, fixed, sizeof(fixed));
+		len += sizeof(fixed);
+		b[len++] = (uint8_t)(i >> 8);
+		b[len++] = (uint8_t)i;
+		b[len++] = 0xc0;
+		b[len++] = 0x0c;
+	}
+	fake_raw = b;
+	fake_raw_len = len;
+	return FAKE_RAW;
 }
 
 /*
@@ -38,8 +82,10 @@ starts(const char *name, const char *prefix)
  * K-th round on.  ref.test: a referral.  glue.test: the addresses in the
  * additional section.  flaky.test: MX 10 flaky.host.test., whose A and
  * AAAA fail with SERVFAIL flaky_left times.  xd*: MX 10 deadhost.xd*,
- * which never answers.  Every other A/AAAA: an
- * address; TXT of _smtp.*: a record.
+ * which never answers.  al.test: MX 10 alias.al.test., whose A and AAAA
+ * are only an alias of deadend.al.test. (which never answers).  Every
+ * other A/AAAA: an address; TXT of _smtp.*: a record.  many<N>.test: N MX
+ * records, all naming many<N>.test. itself (many_mx).
  */
 static int
 zone(const struct fake_query *q, struct reply *r)
@@ -48,6 +94,8 @@ zone(const struct fake_query *q, struct reply *r)
 
 	if (starts(n, "dead"))
 		return 0;
+	if (starts(n, "many") && q->type == WIRE_TYPE_MX)
+		return many_mx(q, (unsigned)atoi(n + 4));
 	if (starts(n, "slow") && q->rounds < (unsigned)(n[4] - '0'))
 		return 0;
 	if (q->type == WIRE_TYPE_MX) {
@@ -78,6 +126,8 @@ zone(const struct fake_query *q, struct reply *r)
 			snprintf(ex, sizeof(ex), "flaky.host.test.");
 		else if (starts(n, "xd"))
 			snprintf(ex, sizeof(ex), "deadhost.%s", n);
+		else if (starts(n, "al."))
+			snprintf(ex, sizeof(ex), "alias.%s", n);
 		else
 			snprintf(ex, sizeof(ex), "mx.%s", n);
 		reply_mx(r, n, 300, 10, ex);
@@ -85,6 +135,15 @@ zone(const struct fake_query *q, struct reply *r)
 			reply_a(r, R_AR, ex, 300, 192, 31, 196, 55);
 			reply_aaaa(r, R_AR, ex, 300, 0x55);
 		}
+		return 1;
+	}
+	if (starts(n, "alias.")) {
+		char target[WIRE_TEXT_MAX + 16];
+
+		/* The alias alone, as an authoritative server gives it. */
+		snprintf(target, sizeof(target), "deadend.%s", n + 6);
+		reply_start(r, 1, WIRE_FLAG_AA | WIRE_FLAG_RD, n, q->type);
+		reply_namerr(r, R_AN, n, WIRE_TYPE_CNAME, 300, target);
 		return 1;
 	}
 	if (starts(n, "flaky.host") && flaky_left > 0) {
@@ -116,6 +175,8 @@ struct done {
 	int from_additional;
 	double elapsed_ms;
 	int stall_ms;			/* the done function takes this long */
+	size_t ex_ncname;		/* alias links of the first exchange */
+	char ex_cname[WIRE_TEXT_MAX];	/* the last of them */
 };
 
 static struct done done[64];
@@ -135,6 +196,11 @@ collect(void *arg, struct mx_domain *d)
 	snprintf(x->message, sizeof(x->message), "%s",
 	    d->message != NULL ? d->message : "");
 	x->elapsed_ms = d->elapsed_ms;
+	if (d->nex > 0 && d->ex[0].ncname > 0) {
+		x->ex_ncname = d->ex[0].ncname;
+		snprintf(x->ex_cname, sizeof(x->ex_cname), "%s",
+		    d->ex[0].cname[d->ex[0].ncname - 1]);
+	}
 	for (i = 0; i < d->nex; i++)
 		for (k = 0; k < d->ex[i].naddr; k++) {
 			x->naddr++;
@@ -378,6 +444,50 @@ test_elapsed_is_time_on_the_wire(void **state)
 	assert_true(done[0].elapsed_ms == FAKE_TIMEOUT_MS);
 }
 
+/*
+ * An exchange that is an alias of a name that never answers: the alias
+ * followed so far is part of the answer (what timed out is the target).
+ * Guards: a failure after an alias was followed dropping the chain.
+ */
+static void
+test_alias_kept_when_its_target_times_out(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+
+	(void)state;
+	add(l, "al.test");
+	finish(l);
+	assert_int_equal(ndone, 1);
+	assert_int_equal(done[0].verdict, MX_V_UNKNOWN);
+	assert_int_equal(fake_count("deadend.al.test.", WIRE_TYPE_A), 1);
+	assert_int_equal(done[0].ex_ncname, 1);
+	assert_string_equal(done[0].ex_cname, "deadend.al.test.");
+}
+
+/*
+ * MX_MAX_EXCHANGES records are taken, one more is "more than ..." (the
+ * bound of mxq(1) LIMITS).  Guards: the bound off by one.
+ */
+static void
+test_mx_records_bounded(void **state)
+{
+	struct lookup *l = engine(10, 10000, 0, NULL, 0);
+	char name[32];
+
+	(void)state;
+	snprintf(name, sizeof(name), "many%d.test", MX_MAX_EXCHANGES);
+	add(l, name);
+	snprintf(name, sizeof(name), "many%d.test", MX_MAX_EXCHANGES + 1);
+	add(l, name);
+	finish(l);
+	assert_int_equal(ndone, 2);
+	assert_int_equal(done[0].verdict, MX_V_ROUTE);
+	assert_int_equal(done[0].naddr, 2 * MX_MAX_EXCHANGES);
+	assert_int_equal(done[1].verdict, MX_V_UNKNOWN);
+	assert_string_equal(done[1].message, "more than "
+	    MXQ_TEST_STR(MX_MAX_EXCHANGES) " MX records");
+}
+
 /* The cache keeps an answer for its TTL, and no longer. */
 static void
 test_cache_respects_ttl(void **state)
@@ -532,65 +642,161 @@ no_owner_event(void *arg, struct owner *o)
 	(void)o;
 }
 
+/* A question table of its own on the fake transport. */
+static struct questions *
+table(int window, size_t cache_max, size_t queue_max)
+{
+	struct questions_config qc;
+	struct resolver_config rc;
+	struct questions *qs;
+
+	fake_reset(zone);
+	memset(&qc, 0, sizeof(qc));
+	qc.window = window;
+	qc.cache_max = cache_max;
+	qc.queue_max = queue_max;
+	qc.settled = no_owner_event;
+	qc.expired = no_owner_event;
+	memset(&rc, 0, sizeof(rc));
+	assert_int_equal(resolver_new(&rc, &res), MXQ_OK);
+	assert_int_equal(questions_new(&qc, res, &qs), MXQ_OK);
+	return qs;
+}
+
+static enum mxq_status
+ask_table(struct questions *qs, struct owner *o, const char *name,
+    unsigned flags, int server, int *answered)
+{
+	struct question_key k;
+	const char *why;
+
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(wire_name_from_text(name, &k.name, &why), MXQ_OK);
+	k.type = WIRE_TYPE_MX;
+	k.flags = flags;
+	k.server = server;
+	return questions_ask(qs, o, &k, QUESTIONS_KEEP, count_answer,
+	    answered, 0, 0);
+}
+
+static void
+table_drain(struct questions *qs)
+{
+	while (questions_inflight(qs) > 0 || questions_queued(qs) > 0)
+		assert_int_equal(questions_step(qs, -1, NULL), MXQ_OK);
+}
+
+static void
+table_free(struct questions *qs)
+{
+	questions_free(qs);
+	resolver_free(res);
+}
+
 /*
  * A question is its name (any letter case), type, header bits and
  * server: the same name and type asked with CD, or of one server, is
  * another question.  Guards: the header bits left out of a question's
- * identity, so that a question asked with CD got the answer to the one
- * asked without (or the other way round).
+ * identity (its hash and its comparison both), so that a question asked
+ * with CD got the answer to the one asked without.
  */
 static void
 test_question_identity_includes_flags_and_server(void **state)
 {
-	struct questions_config qc;
-	struct questions *qs;
+	struct questions *qs = table(10, 16, 16);
 	struct owner o;
-	struct question_key k;
-	const char *why;
 	int answered = 0;
 
 	(void)state;
-	fake_reset(zone);
-	memset(&qc, 0, sizeof(qc));
-	qc.window = 10;
-	qc.cache_max = 16;
-	qc.queue_max = 16;
-	qc.settled = no_owner_event;
-	qc.expired = no_owner_event;
-	assert_int_equal(resolver_new(&(struct resolver_config){ 0 }, &res),
-	    MXQ_OK);
-	assert_int_equal(questions_new(&qc, res, &qs), MXQ_OK);
 	owner_init(&o, 10000, NULL);
-	memset(&k, 0, sizeof(k));
-	assert_int_equal(wire_name_from_text("d1.test", &k.name, &why),
-	    MXQ_OK);
-	k.type = WIRE_TYPE_MX;
-	k.flags = WIRE_QUERY_RD;
-	k.server = -1;
-	assert_int_equal(questions_ask(qs, &o, &k, QUESTIONS_KEEP,
-	    count_answer, &answered, 0, 0), MXQ_OK);
-	k.flags = WIRE_QUERY_RD | WIRE_QUERY_CD;
-	assert_int_equal(questions_ask(qs, &o, &k, QUESTIONS_KEEP,
-	    count_answer, &answered, 1, 0), MXQ_OK);
-	k.flags = WIRE_QUERY_RD;
-	k.server = 0;
-	assert_int_equal(questions_ask(qs, &o, &k, QUESTIONS_KEEP,
-	    count_answer, &answered, 2, 0), MXQ_OK);
+	assert_int_equal(ask_table(qs, &o, "d1.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	assert_int_equal(ask_table(qs, &o, "d1.test",
+	    WIRE_QUERY_RD | WIRE_QUERY_CD, -1, &answered), MXQ_OK);
+	assert_int_equal(ask_table(qs, &o, "d1.test", WIRE_QUERY_RD, 0,
+	    &answered), MXQ_OK);
 	/* The first one again, in other letters: it joins. */
-	k.server = -1;
-	assert_int_equal(wire_name_from_text("D1.Test", &k.name, &why),
-	    MXQ_OK);
-	assert_int_equal(questions_ask(qs, &o, &k, QUESTIONS_KEEP,
-	    count_answer, &answered, 3, 0), MXQ_OK);
+	assert_int_equal(ask_table(qs, &o, "D1.Test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
 	assert_int_equal(fake_nlog, 3);
 	assert_int_equal(fake_log[0].flags, WIRE_QUERY_RD);
 	assert_int_equal(fake_log[1].flags, WIRE_QUERY_RD | WIRE_QUERY_CD);
 	assert_int_equal(fake_log[2].server, 0);
-	while (questions_inflight(qs) > 0)
-		assert_int_equal(questions_step(qs, -1, NULL), MXQ_OK);
+	table_drain(qs);
 	assert_int_equal(answered, 4);
-	questions_free(qs);
-	resolver_free(res);
+	table_free(qs);
+}
+
+/*
+ * The cache keeps cache_max answers, the least recently used one going
+ * first.  Guards: a cache that holds one answer fewer than its bound.
+ */
+static void
+test_cache_holds_cache_max_answers(void **state)
+{
+	struct questions *qs = table(10, 2, 16);
+	struct owner o;
+	int answered = 0;
+
+	(void)state;
+	owner_init(&o, 10000, NULL);
+	assert_int_equal(ask_table(qs, &o, "a.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	assert_int_equal(ask_table(qs, &o, "b.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	table_drain(qs);
+	assert_int_equal(fake_nlog, 2);
+	/* Both kept: a comes from the cache, and is the most recent now. */
+	assert_int_equal(ask_table(qs, &o, "a.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	assert_int_equal(answered, 3);
+	assert_int_equal(fake_nlog, 2);
+	/* A third answer pushes out the least recently used: b. */
+	assert_int_equal(ask_table(qs, &o, "c.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	table_drain(qs);
+	assert_int_equal(fake_nlog, 3);
+	assert_int_equal(ask_table(qs, &o, "a.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	assert_int_equal(fake_nlog, 3);
+	assert_int_equal(ask_table(qs, &o, "b.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	table_drain(qs);
+	assert_int_equal(fake_nlog, 4);
+	assert_int_equal(answered, 6);
+	table_free(qs);
+}
+
+/*
+ * At most queue_max questions wait for the window; one asked then is
+ * refused (MXQ_ELIMIT), and one that joins a waiting question is no new
+ * one.  Guards: a queue that takes one question more than its bound.
+ */
+static void
+test_queue_holds_queue_max_questions(void **state)
+{
+	struct questions *qs = table(1, 16, 2);
+	struct owner o;
+	int answered = 0;
+
+	(void)state;
+	owner_init(&o, 10000, NULL);
+	/* a goes on the wire; b and c wait. */
+	assert_int_equal(ask_table(qs, &o, "a.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	assert_int_equal(ask_table(qs, &o, "b.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	assert_int_equal(ask_table(qs, &o, "c.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	assert_int_equal(questions_queued(qs), 2);
+	assert_int_equal(ask_table(qs, &o, "d.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_ELIMIT);
+	assert_int_equal(ask_table(qs, &o, "c.test", WIRE_QUERY_RD, -1,
+	    &answered), MXQ_OK);
+	table_drain(qs);
+	assert_int_equal(fake_nlog, 3);
+	assert_int_equal(answered, 4);
+	table_free(qs);
 }
 
 /* ---- a check added as a row: TXT of every exchange ---------------------- */
@@ -650,6 +856,8 @@ main(void)
 		cmocka_unit_test(test_questions_of_expired_domains_not_sent),
 		cmocka_unit_test(test_output_stall_not_counted),
 		cmocka_unit_test(test_elapsed_is_time_on_the_wire),
+		cmocka_unit_test(test_alias_kept_when_its_target_times_out),
+		cmocka_unit_test(test_mx_records_bounded),
 		cmocka_unit_test(test_cache_respects_ttl),
 		cmocka_unit_test(test_cache_ttl_in_seconds_to_the_millisecond),
 		cmocka_unit_test(test_failure_not_cached),
@@ -658,6 +866,8 @@ main(void)
 		cmocka_unit_test(test_referral_unknown_and_not_cached),
 		cmocka_unit_test(test_glue_in_bailiwick_saves_questions),
 		cmocka_unit_test(test_question_identity_includes_flags_and_server),
+		cmocka_unit_test(test_cache_holds_cache_max_answers),
+		cmocka_unit_test(test_queue_holds_queue_max_questions),
 		cmocka_unit_test(test_a_check_is_a_row),
 	};
 

@@ -897,6 +897,13 @@ test_mix_case_only_ascii_letters(void **state)
 				    n.data[1]);
 			if (letter)
 				assert_int_equal(n.data[1] | 0x20, c | 0x20);
+			/*
+			 * Every letter, 'a' to 'z', takes its bit.  Guards: a
+			 * range that leaves 'z' (or 'a') in the caller's case.
+			 */
+			if (letter)
+				assert_int_equal(n.data[1],
+				    k == 0 ? (c & ~0x20u) : (c | 0x20u));
 			/* 'q' takes bit 1 when c is a letter, else bit 0. */
 			assert_int_equal(n.data[3], k == 0 ? 'Q' : 'q');
 		}
