@@ -11,10 +11,19 @@ is no "no PTR record".
 """
 
 import re
+import socket
+import threading
 
+import dns.exception
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
 import pytest
 
 import diag
+from conftest import make_runner
 from test_interfaces import check_json
 
 
@@ -88,6 +97,45 @@ def test_dnssec_bogus_is_named_with_the_resolvers_words(run_resolver,
     assert "DS hash mismatches key" in o["message"], o["message"]
     assert "(extended error 9)" in o["message"] or \
         "(extended error 6)" in o["message"], o["message"]
+
+
+def test_bogus_denial_is_bogus(run_resolver, resolver):
+    """Guards: a negative answer that fails validation.  unbound says
+    SERVFAIL; asked again with CD, the zone's NXDOMAIN comes: that is a
+    validation failure ("bogus", exit 3), not a server failure, and not
+    the nonexistence of the name either."""
+    resolver.flush()
+    res = run_resolver("-j", "--dnssec", "nosuchname.bogus.test")
+    assert res.rc == 3, res
+    o = one(res)
+    assert o["status"] == "bogus" and o["dnssec"] == "bogus", o
+    assert "DNSSEC validation failed at 127.0.0.1#" in o["message"]
+
+
+def test_secure_denial(run_resolver):
+    """Guards: a validated NXDOMAIN (AD on a negative answer) is as
+    secure as validated data: "secure", for the domain and for an
+    exchange's missing TLSA records, not "unknown"."""
+    res = run_resolver("-j", "--dnssec", "nosuchname.secure.test")
+    assert res.rc == 1, res
+    o = one(res)
+    assert o["verdict"] == "nxdomain" and o["dnssec"] == "secure", o
+    o = one(run_resolver("-j", "--dane", "notlsa.secure.test"))
+    d = exchange(o, "mx4.secure.test.")["dane"]
+    assert d["status"] == "nxdomain" and d["dnssec"] == "secure", d
+
+
+def test_dnssec_does_not_take_the_additional_section(run, knot):
+    """Guards: AD vouches for the answer and authority sections only (RFC
+    4035 3.2.3): with --dnssec the exchanges' addresses are asked, even
+    when the MX reply carries them (knotd adds them for cisco.com; without
+    --dnssec they are taken from there)."""
+    o = one(run("-j", "cisco.com"))
+    assert {a["source"] for e in o["exchanges"]
+            for a in e["addresses"]} == {"additional"}
+    o = one(run("-j", "--dnssec", "cisco.com"))
+    sources = {a["source"] for e in o["exchanges"] for a in e["addresses"]}
+    assert sources == {"answer"}, o
 
 
 def test_bogus_needs_the_dnssec_question(run_resolver):
@@ -199,6 +247,16 @@ def test_dane_verbose_shows_the_records(run_resolver):
     res = run_resolver("-v", "--dane", "badtlsa.secure.test")
     assert "TLSA 3 1 1 fe29f4cc80a47dbc... (20 bytes): SHA2-256 data " \
         "that is not 32 bytes long" in res.out, res
+
+
+def test_dane_with_one_address_family(run_resolver):
+    """Guards: -4 asks no AAAA records, and what was not asked cannot be
+    insecure: the exchange stays DANE-protected on its A records."""
+    res = run_resolver("-j", "-4", "--dane", "dane.secure.test")
+    assert res.rc == 0, res
+    e = exchange(one(res), "mx.secure.test.")
+    assert {a["family"] for a in e["addresses"]} == {4}
+    assert e["dane"]["state"] == "protected", e
 
 
 def test_dane_protected_needs_a_secure_mx_set(run_resolver):
@@ -362,6 +420,32 @@ def test_ns_zone_not_found_is_unknown_not_a_finding_of_servers(run_resolver):
     assert o["ns"]["zone"] is None
 
 
+def test_ns_zone_not_found_is_said(run_resolver):
+    """Guards: --ns that could not even find the zone's servers says so
+    among the findings (the --short and --strict view), once, in words,
+    rather than nothing, which would read as "all servers agree"."""
+    o = one(run_resolver("-j", "--ns", "outside.example"))
+    said = [f for f in o["findings"] if f.startswith("name servers not "
+                                                     "found: ")]
+    assert len(said) == 1, o["findings"]
+
+
+def test_ns_zone_of_a_domain_that_does_not_exist(run_authorities,
+                                                  authorities):
+    """Guards: the zone of a nonexistent name comes from the SOA of the
+    NXDOMAIN answer, as it does from a NODATA one: every server of
+    multi.test. is asked (and the stale one is found) even though the
+    name itself does not exist."""
+    res = run_authorities("-j", "--ns", "-t", "0.3", "nosuchname.multi.test")
+    assert res.rc == 1, res
+    o = one(res)
+    assert o["verdict"] == "nxdomain"
+    ns = o["ns"]
+    assert ns["status"] == "ok" and ns["zone"] == "multi.test.", ns
+    assert {s["name"] for s in ns["servers"]} == set(diag.MULTI_NS)
+    assert "serial" in ns["findings"], ns
+
+
 # --- --strict ---------------------------------------------------------------
 
 
@@ -420,3 +504,185 @@ def test_no_zone_slip_for_a_legitimate_repeat(run, knot):
     twice is no slip."""
     o = one(run("-j", "noslip.mxq.test"))
     assert all(e["warnings"] == [] for e in o["exchanges"]), o
+
+
+# --- a scripted resolver ------------------------------------------------------
+#
+# What the fixtures cannot make: a resolver that goes silent when asked
+# with CD, an unsigned domain whose exchange lives in a signed zone, two
+# TLS-RPT records.  The server below answers from SCRIPT, as a validating
+# resolver would (RA set, AD where the script says "secure"), on loopback.
+
+ZONE = "scripted.test."
+
+
+def _answer(q, rcode=dns.rcode.NOERROR, rdatas=(), ad=False):
+    r = dns.message.make_response(q)
+    r.flags |= dns.flags.RA
+    if ad:
+        r.flags |= dns.flags.AD
+    r.set_rcode(rcode)
+    qn = q.question[0]
+    if rdatas:
+        r.answer.append(dns.rrset.from_text_list(
+            qn.name, 300, "IN", dns.rdatatype.to_text(qn.rdtype),
+            list(rdatas)))
+    elif rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+        r.authority.append(dns.rrset.from_text(
+            ZONE, 300, "IN", "SOA",
+            "ns.%s hostmaster.%s 1 3600 600 86400 300" % (ZONE, ZONE)))
+    return r
+
+
+def data(*rdatas, secure=False):
+    return lambda q: _answer(q, rdatas=rdatas, ad=secure)
+
+
+def nodata(secure=False):
+    return lambda q: _answer(q, ad=secure)
+
+
+def servfail_unless_cd(with_cd):
+    """SERVFAIL for DO questions, as for data that fails validation; with
+    CD, with_cd(q) (None: no reply at all)."""
+    def answer(q):
+        if q.flags & dns.flags.CD:
+            return with_cd(q)
+        return _answer(q, rcode=dns.rcode.SERVFAIL)
+    return answer
+
+
+TLSA_GOOD = "3 1 1 " + "ab" * 32
+SCRIPT = {
+    # SERVFAIL; asked again with CD, silence: the SERVFAIL stands.
+    ("cdsilent.scripted.test.", "MX"): servfail_unless_cd(lambda q: None),
+    # An unsigned domain, its exchange and TLSA records signed.
+    ("unsigned.scripted.test.", "MX"): data("10 mx.signed.scripted.test."),
+    ("signed.scripted.test.", "MX"):
+        data("10 mx.signed.scripted.test.", secure=True),
+    ("mx.signed.scripted.test.", "A"): data("192.31.196.61", secure=True),
+    ("mx.signed.scripted.test.", "AAAA"): nodata(secure=True),
+    ("_25._tcp.mx.signed.scripted.test.", "TLSA"):
+        data(TLSA_GOOD, secure=True),
+    # TLS-RPT (RFC 8460 3): one record among others; two.
+    ("tlsrpt1.scripted.test.", "MX"): data("10 mx.tlsrpt.scripted.test."),
+    ("tlsrpt2.scripted.test.", "MX"): data("10 mx.tlsrpt.scripted.test."),
+    ("mx.tlsrpt.scripted.test.", "A"): data("127.0.0.61"),
+    ("mx.tlsrpt.scripted.test.", "AAAA"): nodata(),
+    ("_smtp._tls.tlsrpt1.scripted.test.", "TXT"):
+        data('"v=spf1 -all"', '"v=TLSRPTv1; rua=mailto:r@example.net"'),
+    ("_smtp._tls.tlsrpt2.scripted.test.", "TXT"):
+        data('"v=TLSRPTv1; rua=mailto:r@example.net"',
+             '"v=TLSRPTv1; rua=mailto:s@example.net"'),
+    # An MTA-STS policy announced, its host's address lookup failing.
+    ("stsdown.scripted.test.", "MX"): data("10 mx.tlsrpt.scripted.test."),
+    ("_mta-sts.stsdown.scripted.test.", "TXT"):
+        data('"v=STSv1; id=20261201;"'),
+    ("mta-sts.stsdown.scripted.test.", "A"):
+        lambda q: _answer(q, rcode=dns.rcode.SERVFAIL),
+    ("mta-sts.stsdown.scripted.test.", "AAAA"): nodata(),
+}
+
+
+class Scripted:
+    """SCRIPT served on 127.0.0.1 (UDP); every other name NXDOMAIN.
+    log: (qname, qtype, cd) of every query, names in lower case."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.log = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.serve)
+        self.thread.start()
+
+    def serve(self):
+        while not self.stop.is_set():
+            try:
+                wire, peer = self.sock.recvfrom(4096)
+                q = dns.message.from_wire(wire)
+            except (socket.timeout, dns.exception.DNSException):
+                continue
+            qn = q.question[0]
+            key = (qn.name.to_text().lower(),
+                   dns.rdatatype.to_text(qn.rdtype))
+            self.log.append(key + (bool(q.flags & dns.flags.CD),))
+            script = SCRIPT.get(key)
+            r = script(q) if script else _answer(q, dns.rcode.NXDOMAIN)
+            if r is not None:
+                self.sock.sendto(r.to_wire(), peer)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def scripted():
+    s = Scripted()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def run_scripted(scripted, mxq_bin):
+    return make_runner(mxq_bin, "127.0.0.1", scripted.port)
+
+
+def test_no_answer_with_cd_leaves_the_servfail(run_scripted, scripted):
+    """Guards: a SERVFAIL asked again with CD that gets no answer at all
+    stays what it was, a server failure, not a timeout of the domain (and
+    not "bogus": nothing showed data behind it)."""
+    res = run_scripted("-j", "--dnssec", "-t", "0.3", "--tries", "1",
+                       "cdsilent.scripted.test")
+    assert res.rc == 3, res
+    o = one(res)
+    assert o["status"] == "servfail", o
+    # The question with CD did go out.
+    assert ("cdsilent.scripted.test.", "MX", True) in scripted.log
+
+
+def test_dane_protected_needs_a_signed_domain(run_scripted):
+    """Guards: an exchange whose addresses and TLSA records are secure is
+    DANE-protected only when the MX set that leads to it is secure too
+    (RFC 7672 2.2): from an unsigned domain a DANE sender never trusts
+    the way there."""
+    o = one(run_scripted("-j", "--dane", "signed.scripted.test"))
+    e = exchange(o, "mx.signed.scripted.test.")
+    assert o["dnssec"] == "secure" and e["dane"]["state"] == "protected", o
+    o = one(run_scripted("-j", "--dane", "unsigned.scripted.test"))
+    assert o["dnssec"] == "insecure"
+    d = exchange(o, "mx.signed.scripted.test.")["dane"]
+    assert d["dnssec"] == "secure" and d["state"] == "insecure", d
+
+
+def test_tlsrpt_exactly_one_record(run_scripted):
+    """Guards: RFC 8460 3: of the _smtp._tls TXT records, those that start
+    with v=TLSRPTv1 count, and exactly one must: the one among others is
+    the policy, two are none, and a finding.  (The exchange is on
+    loopback: no connection is made without --private.)"""
+    o = one(run_scripted("-j", "--smtp", "tlsrpt1.scripted.test"))
+    assert o["tlsrpt"]["status"] == "ok", o["tlsrpt"]
+    assert o["tlsrpt"]["record"] == "v=TLSRPTv1; rua=mailto:r@example.net"
+    assert not any(f.startswith("TLS-RPT") for f in o["findings"])
+    o = one(run_scripted("-j", "--smtp", "tlsrpt2.scripted.test"))
+    assert o["tlsrpt"]["status"] == "malformed", o["tlsrpt"]
+    assert o["tlsrpt"]["record"] is None
+    assert any(f.startswith("TLS-RPT: ") and "several v=TLSRPTv1" in f
+               for f in o["findings"]), o["findings"]
+
+
+def test_mta_sts_host_lookup_failure_is_said(run_scripted):
+    """Guards: when the policy host's address lookup fails (SERVFAIL),
+    the policy is unknown for that reason, a temporary one, not "no
+    record" as for a host that does not exist."""
+    o = one(run_scripted("-j", "--smtp", "-t", "0.3", "--tries", "1",
+                         "stsdown.scripted.test"))
+    assert o["mta_sts"]["status"] == "ok", o["mta_sts"]
+    pol = o["mta_sts"]["policy"]
+    assert pol["status"] == "servfail" and pol["http_status"] is None, pol
+    assert any(f.startswith("MTA-STS: ") and "SERVFAIL" in f
+               for f in o["findings"]), o["findings"]

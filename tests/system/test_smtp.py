@@ -276,6 +276,22 @@ def test_hostile_server(run_smtp, scenario):
     assert took < 8 * float(STEP) + 3, took
 
 
+def test_what_a_failed_probe_got_to(run_smtp):
+    """Guards: the JSON of a probe that failed says what it got before:
+    the connect time once connected (the greeting refused), and the
+    STARTTLS object only once EHLO was answered (not when EHLO itself
+    failed: nothing was offered or refused)."""
+    p = probe(one(run_private(run_smtp, "-j", "refuse.smtp.test")),
+              "refuse.smtp.test.")
+    assert p["step"] == "greeting" and isinstance(p["connect_ms"], int), p
+    assert p["starttls"] is None
+    p = probe(one(run_private(run_smtp, "-j", "manyext.smtp.test")),
+              "manyext.smtp.test.")
+    assert p["step"] == "EHLO" and isinstance(p["connect_ms"], int), p
+    assert p["greeting"]["code"] == 220
+    assert p["starttls"] is None and p["tls"] is None, p
+
+
 def test_hostile_reset(run_smtp):
     o = one(run_private(run_smtp, "-j", "reset.smtp.test"))
     p = probe(o, "reset.smtp.test.")
@@ -429,6 +445,38 @@ def test_mta_sts_host_without_address(run_smtp):
 
 
 # --- timing, modes, comparison ------------------------------------------------
+
+
+def test_several_domains_in_one_run(run_smtp):
+    """Guards: the probe queue across domains: the jobs of a domain that
+    comes after others were taken (the queue empty, its last job still
+    running) are seen by the workers, and every domain is handed back,
+    in input order."""
+    names = ["mx1.smtp.test", "mx2.smtp.test", "mx4.smtp.test",
+             "notls.smtp.test", "smtp.test"]
+    res = run_private(run_smtp, "-j", *names)
+    assert res.rc == 0, res
+    objs = check_json(res)
+    assert [o["domain"] for o in objs] == names
+    for o in objs:
+        for e in o["exchanges"]:
+            for a in e["addresses"]:
+                assert a["smtp"]["status"] == "ok", (o["domain"], a)
+
+
+def test_text_policy_not_fetched_and_no_policy(run_smtp):
+    """Guards: text output says a policy that was announced but not
+    fetched as such (never as a policy with a mode), and says nothing of
+    a domain without MTA-STS unless -v."""
+    out = run_private(run_smtp, "sts-404.smtp.test").out
+    line = [x for x in out.splitlines() if "MTA-STS" in x]
+    assert len(line) == 1, out
+    assert "announced, not fetched: " in line[0] and "404" in line[0], out
+    assert "mode" not in line[0], out
+    out = run_private(run_smtp, "sts-notxt.smtp.test").out
+    assert "MTA-STS" not in out, out
+    out = run_private(run_smtp, "-v", "sts-notxt.smtp.test").out
+    assert "  MTA-STS: no policy (no _mta-sts record)\n" in out, out
 
 
 def test_addresses_probed_side_by_side(run_smtp):
