@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Generate synthetic mail domains for mxq's batch benchmark.
 
-    gen_zones.py [--count N] [--seed S] [--zones Z] [--pool P] [--prefix P] OUTDIR
+    gen_zones.py [--count N] [--seed S] [--zones Z] [--pool P] [--prefix P]
+                 [--survey-count N] [--dead F] [--servfail F] OUTDIR
 
 writes into OUTDIR:
 
@@ -14,6 +15,21 @@ writes into OUTDIR:
     queries.txt               dnsperf input: MX of every input name, A and
                               AAAA of every distinct exchange
     summary.json              counts per verdict, exchanges, addresses
+    survey-input.txt          the survey scenario's input (bench/run.py
+                              --survey): --survey-count names (default
+                              --count), of which the share --dead are dead
+                              names and the share --servfail SERVFAIL
+                              names, the rest the first names of input.txt,
+                              shuffled together
+
+Dead and SERVFAIL names are recognisable by their first label alone:
+"dead-N" and "servfail-N" (DEAD_PREFIX, SERVFAIL_PREFIX), under the
+generated zones.  They are in no zone file: bench/delay_proxy.py, in front
+of knotd, never answers the first and answers SERVFAIL to the second
+(--dead-prefix, --servfail-prefix).  The generated labels never contain a
+hyphen, so no other name starts so.  Writing the survey input uses a
+random generator of its own: the zones, input.txt and expected.jsonl are
+the same with or without it.
 
 Verdicts (mxq's JSON names): "mx" (1-5 exchanges), "implicit-mx" (NODATA,
 the domain has addresses), "no-mx" (NODATA, no address), "null-mx"
@@ -23,8 +39,13 @@ About a third of the exchanges are hosts of the shared pool, in their own
 zone: the MX answer carries no address for them (knotd adds additional
 records from the answer's own zone only).  In-zone exchanges have one or two
 A records and, most of the time, AAAA records.  Everything is deterministic
-for a given seed.  Addresses come from 10.0.0.0/8 and 2001:db8::/32 and are
-never contacted: they are data, served by knotd on loopback.
+for a given seed.  Addresses are data, served by knotd on loopback and never
+contacted.  They must be globally reachable, or mxq would report every
+domain as having no route from the internet (and print findings): IPv4
+addresses cycle through the AS112 and AMT blocks 192.31.196.0/24,
+192.175.48.0/24 and 192.52.193.0/24 (768 addresses, so IPv4 addresses
+repeat across hosts, as at hosting companies); IPv6 addresses are distinct,
+in 2001:4:112::/48.
 """
 
 import argparse
@@ -40,6 +61,8 @@ WORDS = ("acme", "alpha", "atlas", "blue", "cedar", "delta", "echo", "fjord",
          "vale", "willow", "xenon", "yonder", "zephyr")
 PREFS = (0, 5, 10, 10, 10, 20, 20, 30, 40, 50, 100)
 IN_ZONE_LABELS = ("mx", "mail", "smtp", "in", "relay", "mx-a", "mx-b", "post")
+DEAD_PREFIX = "dead-"
+SERVFAIL_PREFIX = "servfail-"
 
 
 def parse_args(argv):
@@ -61,24 +84,43 @@ def parse_args(argv):
     p.add_argument("--nullmx", type=float, default=0.02)
     p.add_argument("--shared", type=float, default=1 / 3,
                    help="fraction of exchanges taken from the pool")
+    p.add_argument("--survey-count", type=int, default=0,
+                   help="names in survey-input.txt (default --count)")
+    p.add_argument("--dead", type=float, default=0.10,
+                   help="share of dead names in the survey (default 0.10)")
+    p.add_argument("--servfail", type=float, default=0.05,
+                   help="share of SERVFAIL names in the survey "
+                        "(default 0.05)")
     a = p.parse_args(argv)
     if a.count < 1 or a.pool < 5:
         p.error("--count must be >= 1 and --pool >= 5")
+    a.survey_count = a.survey_count or a.count
+    if not (0 <= a.dead and 0 <= a.servfail and a.dead + a.servfail <= 1):
+        p.error("--dead and --servfail must be shares from 0 to 1")
+    n_bad = int(round(a.survey_count * a.dead)) + \
+        int(round(a.survey_count * a.servfail))
+    if a.survey_count - n_bad > a.count:
+        p.error("--survey-count leaves more healthy names than --count")
     if a.zones <= 0:
         a.zones = min(8, max(2, a.count // 2500))
     return a
 
 
+V4_BLOCKS = ("192.31.196.", "192.175.48.", "192.52.193.")
+
+
 class Addr:
-    """Hands out distinct addresses, in canonical text form."""
+    """Hands out addresses in canonical text form: IPv4 ones cycle through
+    V4_BLOCKS (hosts 1-254), IPv6 ones are distinct."""
 
     def __init__(self):
-        self.v4 = int(ipaddress.IPv4Address("10.0.0.1"))
-        self.v6 = int(ipaddress.IPv6Address("2001:db8:100::25"))
+        self.v4 = 0
+        self.v6 = int(ipaddress.IPv6Address("2001:4:112:100::25"))
 
     def a(self):
         self.v4 += 1
-        return str(ipaddress.IPv4Address(self.v4))
+        n = self.v4 % (254 * len(V4_BLOCKS))
+        return "%s%d" % (V4_BLOCKS[n // 254], n % 254 + 1)
 
     def aaaa(self):
         self.v6 += 1 << 16
@@ -216,6 +258,21 @@ def main(argv=None):
             f.write("%s MX\n" % expected[i]["domain"])
         for name in exchanges:
             f.write("%s A\n%s AAAA\n" % (name.rstrip("."), name.rstrip(".")))
+    n_dead = int(round(a.survey_count * a.dead))
+    n_sf = int(round(a.survey_count * a.servfail))
+    n_zones = summary["zones"] - 1
+    survey = [expected[i]["domain"] for i in order][
+        :a.survey_count - n_dead - n_sf]
+    survey += ["%s%d.%s%d.test" % (DEAD_PREFIX, i, a.prefix, i % n_zones)
+               for i in range(n_dead)]
+    survey += ["%s%d.%s%d.test" % (SERVFAIL_PREFIX, i, a.prefix,
+                                   i % n_zones) for i in range(n_sf)]
+    random.Random(a.seed + 2).shuffle(survey)
+    with open(os.path.join(a.outdir, "survey-input.txt"), "w") as f:
+        f.write("\n".join(survey) + "\n")
+    summary["survey"] = {"count": len(survey), "dead": n_dead,
+                         "servfail": n_sf,
+                         "healthy": len(survey) - n_dead - n_sf}
     with open(os.path.join(a.outdir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1, sort_keys=True)
         f.write("\n")

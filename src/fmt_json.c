@@ -69,12 +69,28 @@ put_uint(struct jw *w, unsigned long long v)
 static void
 key(struct jw *w, const char *k)
 {
+	char buf[64];
+	size_t n = strlen(k), m = 0;
+
+	/* One write per key: the keys are most of a domain's output. */
+	if (n > sizeof(buf) - 4) {
+		if (!w->first)
+			putc(',', w->f);
+		w->first = 0;
+		putc('"', w->f);
+		fputs(k, w->f);
+		fputs("\":", w->f);
+		return;
+	}
 	if (!w->first)
-		putc(',', w->f);
+		buf[m++] = ',';
 	w->first = 0;
-	putc('"', w->f);
-	fputs(k, w->f);
-	fputs("\":", w->f);
+	buf[m++] = '"';
+	memcpy(buf + m, k, n);
+	m += n;
+	buf[m++] = '"';
+	buf[m++] = ':';
+	fwrite(buf, 1, m, w->f);
 }
 
 static void

@@ -876,10 +876,101 @@ mx_is_backup(const struct mx_domain *d, size_t i)
 	return lo != hi && d->ex[i].pref == hi;
 }
 
+/*
+ * IPv4 in dotted decimal without inet_ntop: glibc's goes through sprintf,
+ * which was the largest single cost of a batch with -s.
+ */
+static const char *
+ipv4_text(const uint8_t *b, char *buf, size_t size)
+{
+	char tmp[sizeof "255.255.255.255"], *p = tmp;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned int v = b[i];
+
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	if ((size_t)(p - tmp) > size)
+		return NULL;
+	memcpy(buf, tmp, (size_t)(p - tmp));
+	return buf;
+}
+
+/*
+ * IPv6 in RFC 5952 form without inet_ntop (whose sprintf per group was the
+ * next largest cost): lowercase hex without leading zeros, the longest run
+ * of two or more zero groups (the first of equals) as "::".  Addresses
+ * whose first five groups are zero (::1, ::ffff:192.0.2.1, ...) are left to
+ * inet_ntop, which writes some of them with an IPv4 tail: NULL.
+ */
+static const char *
+ipv6_text(const uint8_t *b, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[sizeof "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"], *p = tmp;
+	unsigned int w[8];
+	int i, run = -1, runlen = 0, cur = -1, curlen = 0;
+
+	for (i = 0; i < 8; i++) {
+		w[i] = (unsigned int)b[2 * i] << 8 | b[2 * i + 1];
+		if (w[i] == 0) {
+			if (curlen++ == 0)
+				cur = i;
+			if (curlen > runlen) {
+				run = cur;
+				runlen = curlen;
+			}
+		} else
+			curlen = 0;
+	}
+	if (run == 0 && runlen >= 5)
+		return NULL;
+	if (runlen < 2)
+		run = -1;
+	for (i = 0; i < 8; i++) {
+		int shift, lead = 1;
+
+		if (i == run) {
+			*p++ = ':';
+			if (i == 0)
+				*p++ = ':';
+			i += runlen - 1;
+			continue;
+		}
+		for (shift = 12; shift >= 0; shift -= 4) {
+			unsigned int nib = w[i] >> shift & 0xfu;
+
+			if (nib == 0 && lead && shift > 0)
+				continue;
+			lead = 0;
+			*p++ = hex[nib];
+		}
+		if (i < 7)
+			*p++ = ':';
+	}
+	*p++ = '\0';
+	if ((size_t)(p - tmp) > size)
+		return "";
+	memcpy(buf, tmp, (size_t)(p - tmp));
+	return buf;
+}
+
 const char *
 mx_addr_text(const struct mx_addr *a, char *buf, size_t size)
 {
-	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, buf,
+	const char *t;
+
+	if (a->family == 4)
+		return ipv4_text(a->bytes, buf, size) == NULL ? "?" : buf;
+	if ((t = ipv6_text(a->bytes, buf, size)) != NULL)
+		return *t == '\0' ? "?" : t;
+	if (inet_ntop(AF_INET6, a->bytes, buf,
 	    (socklen_t)size) == NULL)
 		return "?";
 	return buf;

@@ -131,46 +131,39 @@ static const struct prefix v6[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Whether addr (size bytes) lies in p; host bits of p must be zero. */
+/*
+ * Whether addr lies in p (host bits of p are zero; p->len is at most 8 times
+ * the address size): whole bytes first, then the bits left, if any.
+ */
 static int
-in_prefix(const uint8_t *addr, size_t size, const struct prefix *p)
+in_prefix(const uint8_t *addr, const struct prefix *p)
 {
-	size_t i;
 	unsigned int bits = p->len;
+	size_t i;
 
-	for (i = 0; i < size; i++) {
-		unsigned int mask;
-
-		if (bits >= 8)
-			mask = 0xff;
-		else
-			mask = (0xff00u >> bits) & 0xff;
-		bits = bits >= 8 ? bits - 8 : 0;
-		if ((addr[i] & mask) != p->net[i])
+	for (i = 0; bits >= 8; i++, bits -= 8)
+		if (addr[i] != p->net[i])
 			return 0;
-	}
-	return 1;
+	return bits == 0 || (addr[i] & (0xff00u >> bits)) == p->net[i];
 }
 
 const char *
 special_address(int family, const uint8_t *addr)
 {
 	const struct prefix *t, *best = NULL;
-	size_t n, size, i;
+	size_t n, i;
 
 	if (family == 4) {
 		t = v4;
 		n = N(v4);
-		size = 4;
 	} else if (family == 6) {
 		t = v6;
 		n = N(v6);
-		size = 16;
 	} else
 		return NULL;
 	/* Longest match: the rows nest, and the innermost one speaks. */
 	for (i = 0; i < n; i++)
-		if (in_prefix(addr, size, &t[i]) &&
+		if (in_prefix(addr, &t[i]) &&
 		    (best == NULL || t[i].len > best->len))
 			best = &t[i];
 	return best == NULL ? NULL : best->name;

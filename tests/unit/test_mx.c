@@ -1307,6 +1307,74 @@ test_addr_text(void **state)
 	    "2001:db8::1");
 }
 
+/* IPv4 text is made without inet_ntop: every digit count, and the size. */
+static void
+test_addr_text_ipv4_digits(void **state)
+{
+	static const struct {
+		uint8_t b[4];
+		const char *text;
+	} t[] = {
+		{ { 0, 0, 0, 0 }, "0.0.0.0" },
+		{ { 255, 255, 255, 255 }, "255.255.255.255" },
+		{ { 9, 10, 99, 100 }, "9.10.99.100" },
+		{ { 101, 110, 199, 200 }, "101.110.199.200" },
+		{ { 1, 20, 250, 7 }, "1.20.250.7" },
+	};
+	struct mx_addr a = { .family = 4 };
+	char buf[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memcpy(a.bytes, t[i].b, 4);
+		memset(buf, 'x', sizeof(buf));
+		assert_string_equal(mx_addr_text(&a, buf, sizeof(buf)),
+		    t[i].text);
+		/* Exactly the room for the text and its NUL, as inet_ntop. */
+		assert_string_equal(mx_addr_text(&a, buf,
+		    strlen(t[i].text) + 1), t[i].text);
+		assert_string_equal(mx_addr_text(&a, buf, strlen(t[i].text)),
+		    "?");
+	}
+}
+
+/*
+ * IPv6 text is made without inet_ntop: it must be inet_ntop's, for
+ * addresses with zero groups in every place and run length (each group
+ * zero half of the time, else one of a few shapes of leading zeros).
+ */
+static void
+test_addr_text_ipv6_as_inet_ntop(void **state)
+{
+	static const unsigned int shapes[] = { 0x1, 0x10, 0xab, 0x100, 0xdb8,
+	    0x1000, 0xffff };
+	struct mx_addr a = { .family = 6 };
+	char buf[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN];
+	unsigned int seed = 12345;
+	int n, i;
+
+	(void)state;
+	for (n = 0; n < 200000; n++) {
+		for (i = 0; i < 8; i++) {
+			unsigned int w = 0;
+
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) & 1)
+				w = shapes[(seed >> 17) % 7];
+			a.bytes[2 * i] = (uint8_t)(w >> 8);
+			a.bytes[2 * i + 1] = (uint8_t)w;
+		}
+		assert_non_null(inet_ntop(AF_INET6, a.bytes, want,
+		    sizeof(want)));
+		assert_string_equal(mx_addr_text(&a, buf, sizeof(buf)), want);
+		/* Exactly the room for the text and its NUL, as inet_ntop. */
+		assert_string_equal(mx_addr_text(&a, buf, strlen(want) + 1),
+		    want);
+		assert_string_equal(mx_addr_text(&a, buf, strlen(want)), "?");
+	}
+}
+
 int
 main(void)
 {
@@ -1365,6 +1433,8 @@ main(void)
 		cmocka_unit_test(test_message_from_lookup_kept),
 		cmocka_unit_test(test_message_exchanges_failed),
 		cmocka_unit_test(test_addr_text),
+		cmocka_unit_test(test_addr_text_ipv4_digits),
+		cmocka_unit_test(test_addr_text_ipv6_as_inet_ntop),
 	};
 
 	return cmocka_run_group_tests_name("mx", tests, NULL, NULL);
