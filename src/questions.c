@@ -36,9 +36,10 @@ struct question {
 	int partial;
 	/*
 	 * A DNSSEC question that got SERVFAIL is asked again with CD: the
-	 * first answer waits here meanwhile.
+	 * first answer waits here meanwhile (allocated then: most questions
+	 * never need it, and an answer is a third of a question's size).
 	 */
-	struct answer servfail;
+	struct answer *servfail;
 	int checking;
 	int server;
 	unsigned notes;
@@ -155,7 +156,10 @@ question_free(struct question *q)
 		free(w);
 	}
 	answer_clear(&q->answer);
-	answer_clear(&q->servfail);
+	if (q->servfail != NULL) {
+		answer_clear(q->servfail);
+		free(q->servfail);
+	}
 	free(q);
 }
 
@@ -416,8 +420,11 @@ check_bogus(struct questions *qs, struct question *q, struct answer *a)
 	if (!(q->key.flags & WIRE_QUERY_DO) || q->checking ||
 	    a->status != MXQ_ESERVFAIL)
 		return 0;
-	answer_clear(&q->servfail);
-	q->servfail = *a;
+	if (q->servfail != NULL)
+		answer_clear(q->servfail);
+	else if ((q->servfail = malloc(sizeof(*q->servfail))) == NULL)
+		return 0;	/* no memory: the SERVFAIL stands as it is */
+	*q->servfail = *a;
 	memset(a, 0, sizeof(*a));
 	q->checking = 1;
 	send_question(qs, q);
@@ -428,9 +435,10 @@ check_bogus(struct questions *qs, struct question *q, struct answer *a)
 static void
 judge_bogus(struct question *q, struct answer *a)
 {
-	struct answer first = q->servfail;
+	struct answer first = *q->servfail;
 
-	memset(&q->servfail, 0, sizeof(q->servfail));
+	free(q->servfail);
+	q->servfail = NULL;
 	if (a->status != MXQ_OK && a->status != MXQ_ENODATA &&
 	    a->status != MXQ_ENXDOMAIN) {
 		/* Not even with CD: the server's failure, as it was. */
@@ -486,8 +494,9 @@ on_reply(void *arg, const struct resolver_result *res)
 	} else if (q->checking) {
 		/* No answer with CD: the first SERVFAIL stands. */
 		answer_clear(&q->answer);
-		q->answer = q->servfail;
-		memset(&q->servfail, 0, sizeof(q->servfail));
+		q->answer = *q->servfail;
+		free(q->servfail);
+		q->servfail = NULL;
 	} else {
 		/* The chain followed so far stays; the status is the failure. */
 		if (!q->partial) {
@@ -601,7 +610,6 @@ questions_ask(struct questions *qs, struct owner *o,
 		q->urgent = urgent;
 		q->server = -1;
 		q->answer.ede = -1;
-		q->servfail.ede = -1;
 		q->hnext = qs->buckets[h % QUESTIONS_BUCKETS];
 		qs->buckets[h % QUESTIONS_BUCKETS] = q;
 		q->hashed = 1;
