@@ -311,3 +311,21 @@ def test_prefixed_name_too_long_is_no_such_name(run):
     dane = one(res)["exchanges"][0]["dane"]
     assert dane["state"] == "none" and dane["status"] == "nxdomain", dane
     assert not [q for q in s.seen if q[1] == 52], s.seen     # no TLSA asked
+
+
+def test_a_udp_socket_carries_at_most_eight_questions(run_fault, fault):
+    """Guards: source ports not rotated (RFC 5452; the man page promises
+    a new socket, with a new random source port, after 8 questions)."""
+    fault.clear_queries()
+    names = ["port%d.fault.test" % i for i in range(12)]
+    res = run_fault("-s", "-t", "2", *names)
+    assert res.rc == 0, res
+    per_port = {}
+    for q in fault.log():
+        if q["transport"] == "udp":
+            per_port[q["sport"]] = per_port.get(q["sport"], 0) + 1
+    total = sum(per_port.values())
+    # MX (NODATA), then the domain's own A and AAAA: the implicit MX.
+    assert total >= 3 * len(names), per_port
+    assert max(per_port.values()) <= 8, per_port
+    assert len(per_port) >= -(-total // 8), per_port
