@@ -42,7 +42,8 @@ reply_put32(struct reply *r, uint32_t v)
 static inline void
 reply_putn(struct reply *r, const void *p, size_t n)
 {
-	if (r->n + n <= sizeof(r->b)) {
+	/* memcpy from NULL is undefined even for 0 octets (UBSan stops). */
+	if (n > 0 && r->n + n <= sizeof(r->b)) {
 		memcpy(r->b + r->n, p, n);
 		r->n += n;
 	}
