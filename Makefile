@@ -11,8 +11,10 @@ PYTHON ?= /usr/bin/python3
 CLANG ?= clang
 VERSION := 0.1.0
 
-LIBS_PC := libcares libidn2 jansson libssl libcrypto libcurl
-PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+# libcurl's headers only: it is loaded at run time, when --smtp fetches an
+# MTA-STS policy (src/curl_load.c says why).
+LIBS_PC := libcares libidn2 jansson libssl libcrypto
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) libcurl 2>/dev/null)
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
@@ -30,14 +32,14 @@ MXQ_CPPFLAGS := -std=c11 -pthread -D_DEFAULT_SOURCE -DMXQ_VERSION='"$(VERSION)"'
 	-Iinclude $(PC_CFLAGS)
 ALL_CFLAGS = $(MXQ_CPPFLAGS) $(WARNINGS) $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
-LDLIBS += $(PC_LIBS) -lpthread -lm
+LDLIBS += $(PC_LIBS) -lpthread -lm -ldl
 
 B := build
 LIB_SRC := src/status.c src/wire.c src/answer.c src/esc.c src/msg.c \
 	src/idn.c src/mx.c src/cli.c src/resolver.c src/questions.c \
 	src/lookup.c src/check_addr.c src/check_tlsa.c src/check_ptr.c \
 	src/check_ns.c src/check_sts.c src/probe.c src/input.c src/run.c \
-	src/special.c src/smtp.c src/sts.c \
+	src/special.c src/smtp.c src/sts.c src/curl_load.c \
 	src/fmt.c src/fmt_text.c src/fmt_short.c src/fmt_json.c
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

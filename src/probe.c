@@ -311,7 +311,7 @@ probe_new(const struct probe_config *cfg, struct resolver *r,
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	if (sts_global_init() != MXQ_OK) {
-		msg_err("libcurl: initialisation failed");
+		msg_err("libcurl: %s", sts_library_error());
 		probe_free(p);
 		return MXQ_EINTERNAL;
 	}

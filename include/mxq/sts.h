@@ -81,8 +81,13 @@ struct sts_fetch_result {
 void sts_fetch(const struct sts_fetch_params *p, struct sts_fetch_result *out);
 void sts_fetch_result_free(struct sts_fetch_result *r);
 
-/* Once per run, before any thread starts (curl_global_init). */
+/*
+ * Once per run, before any thread starts (curl_global_init).  libcurl is
+ * loaded then, not linked (src/curl_load.c); when that or its own
+ * initialisation fails, sts_library_error() says which, in words.
+ */
 enum mxq_status sts_global_init(void);
 void sts_global_cleanup(void);
+const char *sts_library_error(void);
 
 #endif
