@@ -352,11 +352,20 @@ def test_ptr_asked_once_per_address(run_resolver):
     """mixed.secure.test and insecure.test share their exchange with
     secure.test: with them the run asks their MX records and nothing
     more, the PTR of the shared addresses included."""
-    alone = run_resolver("-v", "-x", "secure.test", "ptr.test")
-    assert alone.rc == 0, alone
-    more = run_resolver("-v", "-x", "secure.test", "ptr.test",
-                        "mixed.secure.test", "insecure.test")
-    assert more.rc == 0, more
+    # The resolver caps TTLs at 5 s and counts them down: an answer that
+    # reaches mxq with TTL 0 is rightly not kept for the next domain (the
+    # man page's LIMITS), one with TTL 1 may expire before it is asked
+    # again.  Such a pair of runs proves nothing; it is run again.
+    for _ in range(5):
+        alone = run_resolver("-v", "-x", "secure.test", "ptr.test")
+        assert alone.rc == 0, alone
+        more = run_resolver("-v", "-x", "secure.test", "ptr.test",
+                            "mixed.secure.test", "insecure.test")
+        assert more.rc == 0, more
+        if not re.search(r"\bttl [01]\b", alone.out + more.out):
+            break
+    else:
+        pytest.fail("every run had an answer with TTL 0")
     assert queries(more) == queries(alone) + 2
 
 
