@@ -146,10 +146,10 @@ def exact_wall(argv, timeout=120, env=None):
 
 
 def timed_run(argv, stdout_path, tmpdir, timeout=600):
-    """Run argv under GNU time: (wall s, peak RSS KB, user+sys s, rc,
-    stderr text)."""
+    """Run argv under GNU time: (wall s, peak RSS KB, user+sys s or None,
+    rc, stderr text)."""
     tfile = os.path.join(tmpdir, "time.out")
-    full = ["/usr/bin/time", "-f", "%M", "-o", tfile] + list(argv)
+    full = ["/usr/bin/time", "-f", "%M %U %S", "-o", tfile] + list(argv)
     with open(stdout_path, "wb") as out:
         t0 = time.monotonic()
         p = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=out,
@@ -161,17 +161,14 @@ def timed_run(argv, stdout_path, tmpdir, timeout=600):
             stop_proc(p)
             raise
         wall = time.monotonic() - t0
-    ru = None
-    try:
-        ru = os.wait4(p.pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-    rss = 0
+    rss, cpu = 0, None
     with open(tfile) as f:
         for line in f:
-            if line.strip().isdigit():
-                rss = int(line)
-    return wall, rss, ru, p.returncode, err.decode("utf-8", "replace")
+            m = re.match(r"^(\d+) ([\d.]+) ([\d.]+)$", line.strip())
+            if m:
+                rss = int(m.group(1))
+                cpu = float(m.group(2)) + float(m.group(3))
+    return wall, rss, cpu, p.returncode, err.decode("utf-8", "replace")
 
 
 def start_proxy(tmpdir, upstream, listen="127.0.0.1", port=0, delay_ms=10,
@@ -726,15 +723,15 @@ def part_batch(a, tmp, mxq, res):
                                                    loadavg()))
             for mode, opts in BATCH_MODES:
                 before = knot.total()
-                wall, rss, ru, rc, err = timed_run(
+                wall, rss, cpu, rc, err = timed_run(
                     [mxq, "@127.0.0.1", "-p", str(pk), "-j", "-v",
                      "--no-progress", "-f", inp] + opts, out, tmp)
                 kq = knot.total() - before
                 r = rows[mode]
                 r["wall"].append(wall)
                 r["rss"].append(rss)
-                if ru:
-                    r["cpu"].append(ru[2].ru_utime + ru[2].ru_stime)
+                if cpu is not None:
+                    r["cpu"].append(cpu)
                 r["knot_queries"].append(kq)
                 m = re.search(r";; (\d+) queries, (\d+) retries", err)
                 if m:

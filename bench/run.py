@@ -1,20 +1,27 @@
 #!/usr/bin/python3
 """mxq batch and latency benchmark against its peers, on loopback only.
 
-    bench/run.py [--quick] [--count N] [--big-count N] [--sample N] ...
+    bench/run.py [--quick] [--no-survey | --survey-only] [--baseline BIN] ...
 
 One command: generates synthetic zones (bench/gen_zones.py), starts knotd on
 127.0.53.1 port 53 (adnshost cannot ask any other port; the address is a
 loopback address of our own), runs mxq and its peers over the same input,
 checks every output against the expected results, measures, prints tables,
 then stops everything it started (by PID) and removes its temporary files.
-See bench/README.md for the meaning of every column.
+The batch runs once per knotd configuration of --udp-workers (default: its
+default workers, then one UDP worker), with --baseline (another mxq binary)
+in the same rounds.  The survey puts bench/delay_proxy.py on 127.0.53.2
+port 53 in front of knotd, never answering the dead names of the survey
+input and answering SERVFAIL to its SERVFAIL names, and runs mxq and
+xargs + adnshost through it.  See bench/README.md for every column.
 """
 
 import argparse
+import collections
 import datetime
 import ipaddress
 import json
+import math
 import os
 import platform
 import re
@@ -29,7 +36,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from knotd import BenchKnot, KnotError, query_rcode  # noqa: E402
+from knotd import (BenchKnot, KnotError, port_is_free,  # noqa: E402
+                   query_rcode)
+from gen_zones import DEAD_PREFIX, SERVFAIL_PREFIX  # noqa: E402
 
 PY = "/usr/bin/python3"
 STARTED = []            # every Popen we start, stopped by PID at the end
@@ -122,6 +131,31 @@ def socket_drops(address, port=53):
     return sum(int(m) for m in re.findall(r"\bd(\d+)\)", out))
 
 
+def thread_cpu_ns(pid):
+    """CPU time of every thread of pid, in ns (/proc/.../schedstat)."""
+    out = {}
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                out[tid] = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def sha256_short(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:12]
+
+
 def stop_all():
     for p in STARTED:
         if p.poll() is None:
@@ -160,7 +194,8 @@ def canon_addr(a):
 
 
 def new_result():
-    return {"rc": None, "mx": set(), "addrs": {}, "verdict": None}
+    return {"rc": None, "mx": set(), "addrs": {}, "verdict": None,
+            "status": None, "elapsed_ms": None}
 
 
 def parse_mxq_short(out, err):
@@ -213,6 +248,8 @@ def parse_mxq_json(out):
                 continue
             r = new_result()
             r["verdict"] = o.get("verdict")
+            r["status"] = o.get("status")
+            r["elapsed_ms"] = o.get("elapsed_ms")
             r["rc"] = o.get("rcode") or "error"
             dom = o["domain"].rstrip(".").lower()
             for e in o.get("exchanges", []):
@@ -337,28 +374,44 @@ class Bench:
         self.tmp = tempfile.mkdtemp(prefix="mxq-bench-")
         self.knot = None
         self.results = {"batch": [], "sweep": [], "dnsperf": [], "rtt": [],
-                        "rtt_sweep": [], "big": []}
+                        "rtt_sweep": [], "big": [], "more": [],
+                        "survey": []}
         # A private copy: others may rebuild ./mxq while the benchmark runs.
         self.mxq = os.path.join(self.tmp, "mxq")
         shutil.copy2(os.path.abspath(a.mxq), self.mxq)
+        self.baseline = None
+        if a.baseline:
+            self.baseline = os.path.join(self.tmp, "mxq-baseline")
+            shutil.copy2(os.path.abspath(a.baseline), self.baseline)
 
     def path(self, *p):
         return os.path.join(self.tmp, *p)
 
-    def gen(self, name, count, prefix):
+    def gen(self, name, count, prefix, survey=False):
         out = self.path(name)
+        extra = []
+        if survey:
+            extra = ["--survey-count", str(self.a.survey_count),
+                     "--dead", str(self.a.survey_dead),
+                     "--servfail", str(self.a.survey_servfail)]
         subprocess.run([PY, os.path.join(HERE, "gen_zones.py"), "--count",
                         str(count), "--prefix", prefix, "--seed",
-                        str(self.a.seed), out], check=True, timeout=600)
+                        str(self.a.seed), out] + extra, check=True,
+                       timeout=600)
         return out
 
-    def start_knot(self, zone_dirs):
+    def start_knot(self, zone_dirs, workers=0):
+        """workers: knotd's udp-workers and tcp-workers (0: its default,
+        one UDP worker per CPU)."""
         t0 = time.monotonic()
         self.knot = BenchKnot(zone_dirs, self.a.address, 53,
-                              timeout=600).start()
-        log("knotd pid %d ready on %s@53 in %.1f s (%d zones, RSS %d MB)"
+                              timeout=600, workers=workers or None).start()
+        log("knotd pid %d ready on %s@53 in %.1f s (%d zones, RSS %d MB, "
+            "%s, %d threads)"
             % (self.knot.pid, self.a.address, time.monotonic() - t0,
-               len(self.knot.zones), self.knot.rss_kb() // 1024))
+               len(self.knot.zones), self.knot.rss_kb() // 1024,
+               "udp-workers %d" % workers if workers else
+               "default workers", len(thread_cpu_ns(self.knot.proc.pid))))
 
     def stop_knot(self):
         if self.knot is not None:
@@ -375,8 +428,17 @@ class Bench:
             before = self.knot.stats()
             drops0 = udp_rcvbuf_errors()
             kdrops0 = socket_drops(self.a.address)
+            kcpu0 = thread_cpu_ns(self.knot.proc.pid)
             r = Run(argv, stdin=stdin, stdout=out, stderr=err,
                     timeout=timeout, tmpdir=self.tmp)
+            kcpu1 = thread_cpu_ns(self.knot.proc.pid)
+            deltas = [kcpu1[t] - kcpu0.get(t, 0) for t in kcpu1]
+            r.knot_cpu = sum(deltas) / 1e9
+            # The share of knotd's work done by its busiest thread: 100 %
+            # when one UDP worker served everything, 50 % when two shared
+            # it evenly.
+            r.knot_top = max(deltas) / sum(deltas) \
+                if deltas and sum(deltas) > 0 else 0
             r.kdrops = socket_drops(self.a.address) - kdrops0
             r.drops = udp_rcvbuf_errors() - drops0 - r.kdrops
             after = self.knot.stats()
@@ -401,6 +463,9 @@ class Bench:
                "qtypes": r.qtypes,
                "cpu_ms_per_domain": (r.user + r.sys) * 1000.0 / n,
                "maxrss_mb": r.maxrss_kb / 1024.0, "rc": r.rc,
+               "knot_cpu_ms_per_domain": getattr(r, "knot_cpu", 0) *
+               1000.0 / n,
+               "knot_top": getattr(r, "knot_top", 0),
                "drops_server_all": [r.kdrops], "drops_other_all": [r.drops],
                "check": {k: v for k, v in chk.items() if k != "bad"},
                "bad": chk["bad"], "note": note}
@@ -422,12 +487,23 @@ class Bench:
             return (None, None)
 
     # -- batch: mxq and peers on the same input ---------------------------
+    def note_load(self, what):
+        """The machine's load average now: the machine is shared."""
+        try:
+            with open("/proc/loadavg") as f:
+                load = " ".join(f.read().split()[:3])
+        except OSError:
+            load = "?"
+        self.results.setdefault("load", []).append([what, load])
+        log("load average before %s: %s" % (what, load))
+
     def rotate(self, configs, repeats, table, exp, n):
         """Run every config repeats times, round robin, so that whatever
         else the machine does at a moment weighs on all of them alike.
         configs: (label, argv, stdin, parse(run) -> results, check kwargs).
         Keeps the run with the median wall time; correctness is that of
         the worst run."""
+        self.note_load(table)
         runs = {c[0]: [] for c in configs}
         for i in range(repeats):
             for k, (label, argv, stdin, parse, kw) in enumerate(configs):
@@ -450,45 +526,56 @@ class Bench:
             row["retries"] = r.retries
             row["drops_server_all"] = [x.kdrops for x in runs[label]]
             row["drops_other_all"] = [x.drops for x in runs[label]]
+            row["knot_top_all"] = [x.knot_top for x in runs[label]]
             rows[label] = row
         return rows
 
-    def batch(self, d):
+    MODES = (("mxq -s", ["-s"]), ("mxq -j", ["-j"]),
+             ("mxq -s --no-additional", ["-s", "--no-additional"]),
+             ("mxq -s --unordered", ["-s", "--unordered"]))
+
+    def batch(self, d, table="batch", full=True):
+        """mxq's modes (and the baseline binary's), adnshost, round robin.
+        full: also the concurrency sweep, the adnshost slot-file check and
+        dig/kdig (first knotd configuration only)."""
         a = self.a
         inp = os.path.join(d, "input.txt")
         exp = load_expected(os.path.join(d, "expected.jsonl"))
         n = len(exp)
-        base = [self.mxq, "@" + a.address, "-f", inp, "--no-progress", "-v"]
         short = lambda r: parse_mxq_short(r.out, r.err)  # noqa: E731
+        jsn = lambda r: parse_mxq_json(r.out)  # noqa: E731
         adns = ["adnshost", "--config", "nameserver " + a.address, "-a",
                 "-t", "mx"]
         adns_label = "xargs -n 50 -P 2 adnshost -a -t mx"
         v = {"verdicts": True}
-        configs = [
-            ("mxq -s", base + ["-s"], None, short, v),
-            ("mxq -j", base + ["-j"], None,
-             lambda r: parse_mxq_json(r.out), v),
-            ("mxq -s --no-additional", base + ["-s", "--no-additional"],
-             None, short, v),
-            ("mxq -s --unordered", base + ["-s", "--unordered"], None,
-             short, v),
-        ]
+        configs = []
+        binaries = [("", self.mxq)]
+        if self.baseline:
+            binaries.append((" [%s]" % a.baseline_name, self.baseline))
+        for suffix, binary in binaries:
+            base = [binary, "@" + a.address, "-f", inp, "--no-progress",
+                    "-v"]
+            for label, extra in self.MODES:
+                configs.append((label + suffix, base + extra, None,
+                                jsn if "-j" in extra else short, v))
         if not a.no_peers:
             # As a user runs it: one output file shared by both processes.
             configs.append((adns_label, ["xargs", "-n", "50", "-P", "2"] +
                             adns, inp, lambda r: parse_adns([r.out]), {}))
-        for c in a.sweep:
+        sweep = a.sweep if full else []
+        base = [self.mxq, "@" + a.address, "-f", inp, "--no-progress", "-v"]
+        for c in sweep:
             configs.append(("--concurrency %d" % c,
                             base + ["-s", "--concurrency", str(c)], None,
                             short, v))
-        rows = self.rotate(configs, a.repeats, "batch", exp, n)
+        rows = self.rotate(configs, a.repeats, table, exp, n)
         # The sweep gets a table of its own.
-        for c in a.sweep:
+        for c in sweep:
             row = rows["--concurrency %d" % c]
             row["concurrency"] = c
-            self.results["batch"].remove(row)
+            self.results[table].remove(row)
             self.results["sweep"].append(row)
-        if a.no_peers:
+        if a.no_peers or not full:
             return
 
         # Two adnshost processes writing 4 KB blocks into one file can cut
@@ -532,7 +619,7 @@ class Bench:
                      "only" % (len(picked), n))
 
     # -- the server's own ceiling -----------------------------------------
-    def dnsperf(self, d):
+    def dnsperf(self, d, table="dnsperf"):
         qfile = os.path.join(d, "queries.txt")
         for clients, outstanding in ((1, 100), (2, 500)):
             argv = ["dnsperf", "-s", self.a.address, "-p", "53", "-d", qfile,
@@ -546,22 +633,57 @@ class Bench:
                    "seconds": self.a.dnsperf_seconds,
                    "qps": float(qps.group(1)) if qps else None,
                    "lost": int(lost.group(1)) if lost else None}
-            self.results["dnsperf"].append(row)
+            self.results[table].append(row)
             log("dnsperf -c %d -T %d -q %d: %s queries/s, %s lost" % (
                 clients, clients, outstanding, row["qps"], row["lost"]))
 
     # -- single domains through the delay proxy ---------------------------
-    def start_proxy(self, extra):
-        p = subprocess.Popen([PY, os.path.join(HERE, "delay_proxy.py"),
-                              "--upstream", "%s:53" % self.a.address,
-                              "--delay-ms", str(self.a.delay_ms),
-                              "--max-seconds", "900"] + extra,
-                             stdout=subprocess.PIPE,
-                             stderr=open(self.path("proxy.log"), "ab"),
-                             text=True, start_new_session=True)
+    def start_proxy(self, extra, delay_ms=None, listen="127.0.0.1", port=0,
+                    max_seconds=900, log_name="proxy.log"):
+        with open(self.path(log_name), "ab") as logf:
+            p = subprocess.Popen(
+                [PY, os.path.join(HERE, "delay_proxy.py"), "--upstream",
+                 "%s:53" % self.a.address, "--listen", listen, "--port",
+                 str(port), "--delay-ms", str(self.a.delay_ms if delay_ms
+                                               is None else delay_ms),
+                 "--max-seconds", str(max_seconds)] + extra,
+                stdout=subprocess.PIPE, stderr=logf, text=True,
+                start_new_session=True)
         STARTED.append(p)
-        port = int(p.stdout.readline())
-        return p, port
+        line = p.stdout.readline()
+        if not line.strip().isdigit():
+            p.wait(timeout=10)
+            raise KnotError("delay_proxy.py did not start on %s port %d "
+                            "(see %s)" % (listen, port, log_name))
+        return p, int(line)
+
+    def proxy_stats(self, proxy, log_name):
+        """The proxy's counters now (it prints them on SIGUSR1)."""
+        path = self.path(log_name)
+
+        def lines():
+            with open(path, errors="replace") as f:
+                return [ln for ln in f if ln.startswith("delay_proxy:")]
+        n = len(lines())
+        os.kill(proxy.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            ls = lines()
+            if len(ls) > n:
+                return {k: int(v) for k, v in
+                        re.findall(r"(\w+)=(\d+)", ls[-1])}
+            time.sleep(0.01)
+        return {}
+
+    @staticmethod
+    def stop_proxy(p):
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGTERM)
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.kill(p.pid, signal.SIGKILL)
+            p.wait()
 
     def proxy_rtt(self, port, n=30):
         times = []
@@ -684,16 +806,238 @@ class Bench:
                 os.kill(proxy.pid, signal.SIGKILL)
                 proxy.wait()
 
+    # -- survey: dead and SERVFAIL domains mixed in ------------------------
+    def dead_probe(self, argvs, timeout):
+        """Wall time of each command, all started at once: each asks one
+        dead name and only waits, so running them together costs none of
+        them anything.  [(seconds, stdout)]"""
+        procs = []
+        for k, argv in enumerate(argvs):
+            out = self.path("dead-probe.%d" % k)
+            with open(out, "wb") as f:
+                p = subprocess.Popen(argv, stdout=f,
+                                     stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+            STARTED.append(p)
+            procs.append([p, out, time.monotonic(), None])
+        deadline = time.monotonic() + timeout
+        while any(x[3] is None for x in procs):
+            for x in procs:
+                if x[3] is None and x[0].poll() is not None:
+                    x[3] = time.monotonic()
+            if time.monotonic() > deadline:
+                for x in procs:
+                    if x[3] is None:
+                        os.kill(x[0].pid, signal.SIGKILL)
+                        x[0].wait()
+                        x[3] = time.monotonic()
+            time.sleep(0.005)
+        res = []
+        for p, out, t0, t1 in procs:
+            with open(out, errors="replace") as f:
+                res.append((t1 - t0, f.read()))
+        return res
+
+    def survey(self, d):
+        """The batch set with dead names (the proxy never answers) and
+        SERVFAIL names mixed in, mxq against xargs + adnshost, both asking
+        the proxy on SURVEY_ADDRESS port 53."""
+        a = self.a
+        inp = os.path.join(d, "survey-input.txt")
+        with open(inp) as f:
+            names = [ln.strip() for ln in f if ln.strip()]
+        exp_all = load_expected(os.path.join(d, "expected.jsonl"))
+
+        def kind(name):
+            label = name.split(".", 1)[0].lower()
+            return "dead" if label.startswith(DEAD_PREFIX) else \
+                "servfail" if label.startswith(SERVFAIL_PREFIX) else \
+                "healthy"
+        dead = [x.lower() for x in names if kind(x) == "dead"]
+        sfail = [x.lower() for x in names if kind(x) == "servfail"]
+        healthy = {x.lower(): exp_all[x.lower()] for x in names
+                   if kind(x) == "healthy"}
+        n = len(names)
+        if not port_is_free(a.survey_address, 53):
+            raise KnotError("%s port 53 is in use: the survey's proxy needs "
+                            "it (--survey-address)" % a.survey_address)
+        self.note_load("survey")
+        log_name = "survey-proxy.log"
+        proxy, _ = self.start_proxy(
+            ["--dead-prefix", DEAD_PREFIX, "--servfail-prefix",
+             SERVFAIL_PREFIX], delay_ms=0, listen=a.survey_address, port=53,
+            max_seconds=4 * 3600, log_name=log_name)
+        log("survey: %d names (%d healthy, %d dead, %d SERVFAIL), proxy "
+            "pid %d on %s@53 in front of knotd" % (
+                n, len(healthy), len(dead), len(sfail), proxy.pid,
+                a.survey_address))
+        server = "@" + a.survey_address
+        retry = ["-t", a.survey_timeout, "--tries", str(a.survey_tries)]
+        mxq_argv = [self.mxq, server] + retry + [
+            "--concurrency", str(a.survey_concurrency)]
+        adns_cfg = "nameserver " + a.survey_address
+        adns_label = "xargs -n 50 -P 2 adnshost -a -t mx"
+        try:
+            # The time one dead question takes, each tool alone.
+            zone = dead[0].split(".", 1)[1] if dead else "bench0.test"
+            probe = DEAD_PREFIX + "probe." + zone
+            probes = [mxq_argv + ["-j", probe]]
+            if not a.no_peers:
+                probes.append(["adnshost", "--config", adns_cfg, "-a", "-t",
+                               "mx", probe])
+            nominal = float(a.survey_timeout) * a.survey_tries
+            res = self.dead_probe(probes, timeout=max(nominal, 30) * 3 + 60)
+            dead_s = {"mxq": res[0][0]}
+            log("survey: one dead question alone: mxq %s %.2f s%s" % (
+                " ".join(retry), res[0][0], ", adnshost %.2f s" % res[1][0]
+                if len(res) > 1 else ""))
+            if len(res) > 1:
+                dead_s["adns"] = res[1][0]
+
+            # In input order, as a survey is usually run, and --unordered:
+            # a dead domain holds back the output of every later one, and
+            # finished domains waiting for it count as under way.
+            configs = [("mxq -j " + " ".join(retry) + extra, "mxq",
+                        mxq_argv + ["-f", inp, "--no-progress", "-v", "-j"]
+                        + extra.split(), None, a.survey_concurrency)
+                       for extra in ("", " --unordered")]
+            if not a.no_peers:
+                # One output file per xargs slot: two adnshost processes
+                # writing 4 KB blocks into one file can cut each other's
+                # lines (see the batch); the exec'ing sh costs nothing next
+                # to a 30 s timeout.
+                slot = self.path("survey-adns")
+                configs.append((adns_label, "adns",
+                                ["xargs", "--process-slot-var=SLOT", "-n",
+                                 "50", "-P", "2", "sh", "-c",
+                                 'exec "$@" >> "%s.$SLOT"' % slot, "sh",
+                                 "adnshost", "--config", adns_cfg, "-a",
+                                 "-t", "mx"], inp, 100))
+            for label, tool, argv, stdin, window in configs:
+                ds = dead_s.get(tool, 0)
+                if tool == "adns":
+                    groups = [names[i:i + 50] for i in range(0, n, 50)]
+                    timeout = (len(groups) // 2 + 2) * max(ds, 30) * 2 + 600
+                else:
+                    timeout = (len(dead) // window + 2) * max(ds, 30) * 2 \
+                        + 600
+                p0 = self.proxy_stats(proxy, log_name)
+                log("survey: %s (time limit %.0f s)" % (label, timeout))
+                r = self.measure(label, argv, stdin=stdin,
+                                 out_name="survey-%d" % len(
+                                     self.results["survey"]),
+                                 timeout=timeout)
+                p1 = self.proxy_stats(proxy, log_name)
+                if tool == "adns":
+                    files = [slot + ".%d" % i for i in range(2)
+                             if os.path.exists(slot + ".%d" % i)]
+                    got = parse_adns(files)
+                    chk = check(healthy, got)
+                    dead_ok = sum(1 for x in dead if got.get(x) and
+                                  got[x]["rc"] == "timeout")
+                    sf_ok = sum(1 for x in sfail if got.get(x) and
+                                got[x]["rc"] == "rcodeservfail")
+                    outcome = lambda x: got[x]["rc"] if x in got else \
+                        "missing"  # noqa: E731
+                    with_dead = sum(1 for g in groups if any(
+                        kind(x) == "dead" for x in g))
+                    bound = "%d of the %d xargs groups of 50 hold a dead " \
+                        "name, and a group ends with its slowest name: " \
+                        "%d/2 x %.1f s = %.0f s" % (
+                            with_dead, len(groups), with_dead, ds,
+                            math.ceil(with_dead / 2) * ds)
+                else:
+                    got = parse_mxq_json(r.out)
+                    chk = check(healthy, got, verdicts=True)
+                    dead_ok = sum(1 for x in dead if got.get(x) and
+                                  got[x]["verdict"] == "unknown" and
+                                  got[x]["status"] == "timeout")
+                    sf_ok = sum(1 for x in sfail if got.get(x) and
+                                got[x]["status"] == "servfail")
+                    outcome = lambda x: "%s/%s" % (
+                        got[x]["verdict"], got[x]["status"]) if x in got \
+                        else "missing"  # noqa: E731
+                    el = sorted(got[x]["elapsed_ms"] for x in dead
+                                if got.get(x) and
+                                got[x]["elapsed_ms"] is not None)
+                    bound = "dead names hold %d places of the window of " \
+                        "%d for %.1f s each, in ceil(%d/%d) = %d rounds: " \
+                        "%.0f s" % (
+                            len(dead), window, ds, len(dead), window,
+                            math.ceil(len(dead) / window),
+                            math.ceil(len(dead) / window) * ds)
+                    if "--unordered" not in argv:
+                        # At most 8 x window domains under way (at least
+                        # 64), finished ones waiting for output included.
+                        cap = max(64, 8 * window)
+                        inflight = min(window, max(1, int(
+                            cap * len(dead) / n)))
+                        bound += "; in input order at most %d domains are " \
+                            "under way, about %d of them dead, so about " \
+                            "%d dead questions at a time: ceil(%d/%d) = " \
+                            "%d rounds, %.0f s" % (
+                                cap, inflight, inflight, len(dead),
+                                inflight, math.ceil(len(dead) / inflight),
+                                math.ceil(len(dead) / inflight) * ds)
+                    bound += "; elapsed_ms of the dead names: median %s, " \
+                        "max %s" % (el[len(el) // 2] if el else "-",
+                                    el[-1] if el else "-")
+                dead_out = collections.Counter(outcome(x) for x in dead)
+                sf_out = collections.Counter(outcome(x) for x in sfail)
+                must = len(dead) * ds / window if window else 0
+                dead_pk = (p1.get("dead_udp", 0) + p1.get("dead_tcp", 0) -
+                           p0.get("dead_udp", 0) - p0.get("dead_tcp", 0))
+                row = {"tool": label, "domains": n, "healthy": len(healthy),
+                       "dead": len(dead), "servfail": len(sfail),
+                       "healthy_right": chk["correct"],
+                       "dead_timeout": dead_ok, "servfail_ok": sf_ok,
+                       "dead_outcomes": dict(dead_out),
+                       "servfail_outcomes": dict(sf_out),
+                       "wall_s": r.wall, "rate": n / r.wall,
+                       "dead_question_s": ds, "window": window,
+                       "must_cost_s": must,
+                       "wall_over_must": r.wall / must if must else None,
+                       "dead_packets_per_name": dead_pk / len(dead)
+                       if dead else 0,
+                       "servfail_replies": (p1.get("servfail_udp", 0) +
+                                            p1.get("servfail_tcp", 0) -
+                                            p0.get("servfail_udp", 0) -
+                                            p0.get("servfail_tcp", 0)),
+                       "queries_per_healthy": r.queries / len(healthy)
+                       if healthy else 0,
+                       "cpu_ms_per_domain": (r.user + r.sys) * 1000.0 / n,
+                       "maxrss_mb": r.maxrss_kb / 1024.0, "rc": r.rc,
+                       "check": {k: v for k, v in chk.items() if k != "bad"},
+                       "bad": chk["bad"], "note": bound}
+                self.results["survey"].append(row)
+                log("survey %s: %.1f s, %.0f domains/s, healthy right "
+                    "%d/%d, dead %s, SERVFAIL %s; the dead alone must "
+                    "cost %.1f s; %s%s" % (
+                        label, r.wall, row["rate"], chk["correct"],
+                        len(healthy), dict(dead_out), dict(sf_out), must,
+                        bound, (", e.g. %s" % json.dumps(chk["bad"][0])[:600])
+                        if chk["bad"] else ""))
+        finally:
+            self.stop_proxy(proxy)
+
     # -- many domains, mxq alone -------------------------------------------
     def big(self, d):
         inp = os.path.join(d, "input.txt")
         exp = load_expected(os.path.join(d, "expected.jsonl"))
         n = len(exp)
-        base = [self.mxq, "@" + self.a.address, "-f", inp, "--no-progress",
-                "-v"]
-        for label, extra, parse in (
-                ("mxq -s", ["-s"], lambda r: parse_mxq_short(r.out, r.err)),
-                ("mxq -j", ["-j"], lambda r: parse_mxq_json(r.out))):
+        binaries = [("", self.mxq)]
+        if self.baseline:
+            binaries.append((" [%s]" % self.a.baseline_name, self.baseline))
+        for suffix, label, extra, parse in [
+                (suffix, label + suffix, extra, parse)
+                for label, extra, parse in (
+                    ("mxq -s", ["-s"],
+                     lambda r: parse_mxq_short(r.out, r.err)),
+                    ("mxq -j", ["-j"], lambda r: parse_mxq_json(r.out)))
+                for suffix, _ in binaries]:
+            binary = dict(binaries)[suffix]
+            base = [binary, "@" + self.a.address, "-f", inp,
+                    "--no-progress", "-v"]
             r = self.measure(label, base + extra, out_name="big", timeout=900)
             row = self.row("big", label, r, n,
                            check(exp, parse(r), verdicts=True))
@@ -715,7 +1059,7 @@ class Bench:
 
 # ---- report -------------------------------------------------------------
 
-def versions(mxq):
+def versions(mxq, baseline=None):
     def dpkg(p):
         try:
             return subprocess.run(["dpkg-query", "-W", "-f", "${Version}", p],
@@ -743,13 +1087,24 @@ def versions(mxq):
                                 timeout=10).stdout.strip() or "?"
     except OSError:
         commit = "?"
-    return {"commit": commit,
+    return {"commit": commit, "mxq_sha256": sha256_short(mxq),
+            "baseline_sha256": sha256_short(baseline) if baseline else None,
             "date": datetime.datetime.now(datetime.timezone.utc).strftime(
         "%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(), "cpu": cpu,
         "kernel": platform.release(), "mxq": mv,
         "knot": dpkg("knot"), "adns-tools": dpkg("adns-tools"),
         "bind9-dnsutils": dpkg("bind9-dnsutils"),
         "knot-dnsutils": dpkg("knot-dnsutils"), "dnsperf": dpkg("dnsperf")}
+
+
+def top_share(r):
+    tops = sorted(r.get("knot_top_all") or [r.get("knot_top", 0)])
+    if not tops or not tops[-1]:
+        return "-"
+    if len(tops) == 1:
+        return "%.0f%%" % (100 * tops[0])
+    return "%.0f%% (%.0f-%.0f)" % (100 * statistics.median(tops),
+                                   100 * tops[0], 100 * tops[-1])
 
 
 def fmt_batch(rows, title):
@@ -761,8 +1116,10 @@ def fmt_batch(rows, title):
              "| tool | domains | answered | correct | addresses | "
              "wall s, median (fastest) | domains/s, median (fastest) | "
              "vs best peer, median (fastest) | runs with drops | "
-             "queries/domain | CPU ms/domain | peak RSS MB |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "queries/domain | CPU ms/domain | peak RSS MB | knotd CPU "
+             "ms/domain | knotd's busiest thread, median (range) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+             "---:|---:|"]
     for r in rows:
         c = r["check"]
         addr = "%.1f%%" % (100.0 * c["addr_ok"] / c["addr_total"]) \
@@ -774,16 +1131,88 @@ def fmt_batch(rows, title):
             drops = "%d/%d" % (sum(1 for x, y in zip(drops, others)
                                    if x or y), len(drops))
         lines.append("| %s | %d | %d | %d | %s | %.3f (%.3f) | %.0f (%.0f) "
-                     "| %s | %s | %.2f | %.4f | %.1f |" % (
+                     "| %s | %s | %.2f | %.4f | %.1f | %s | %s |" % (
                          r["tool"], r["domains"], c["answered"], c["correct"],
                          addr, r["wall_s"], min(r["walls"]), r["rate"], fast,
                          ("%.2fx (%.2fx)" % (r["rate"] / best,
                                              fast / best_fast))
                          if best else "-", drops or "-",
                          r["queries_per_domain"], r["cpu_ms_per_domain"],
-                         r["maxrss_mb"]))
+                         r["maxrss_mb"], "%.4f" % r["knot_cpu_ms_per_domain"]
+                         if "knot_cpu_ms_per_domain" in r else "-",
+                         top_share(r)))
     notes = ["- %s: %s" % (r["tool"], r["note"]) for r in rows if r["note"]]
     return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def fmt_compare(rows, name, where):
+    """The measured binary against the baseline, mode by mode."""
+    by = {r["tool"]: r for r in rows}
+    lines = ["mxq against mxq [%s], same rounds, %s" % (name, where), "",
+             "| mode | domains/s, median (fastest) | [%s] domains/s, median "
+             "(fastest) | ratio, median (fastest) | queries/domain | [%s] "
+             "queries/domain | CPU ms/domain | [%s] CPU ms/domain | knotd "
+             "CPU ms/domain | [%s] knotd CPU ms/domain | knotd's busiest "
+             "thread | [%s] knotd's busiest thread | correct | [%s] "
+             "correct |" % ((name,) * 6),
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+             "---:|---:|"]
+    for mode, _ in Bench.MODES:
+        new, old = by.get(mode), by.get("%s [%s]" % (mode, name))
+        if not new or not old:
+            continue
+        nf = new["domains"] / min(new["walls"])
+        of = old["domains"] / min(old["walls"])
+        lines.append("| %s | %.0f (%.0f) | %.0f (%.0f) | %.2fx (%.2fx) | "
+                     "%.2f | %.2f | %.4f | %.4f | %.4f | %.4f | %s | %s | "
+                     "%d | %d |" % (
+                         mode, new["rate"], nf, old["rate"], of,
+                         new["rate"] / old["rate"], nf / of,
+                         new["queries_per_domain"],
+                         old["queries_per_domain"],
+                         new["cpu_ms_per_domain"], old["cpu_ms_per_domain"],
+                         new["knot_cpu_ms_per_domain"],
+                         old["knot_cpu_ms_per_domain"], top_share(new),
+                         top_share(old), new["check"]["correct"],
+                         old["check"]["correct"]))
+    return "\n".join(lines)
+
+
+def fmt_survey(rows, a):
+    r0 = rows[0]
+    lines = ["Survey: %d names, %d healthy + %d dead (never answered) + %d "
+             "SERVFAIL, through the proxy on %s@53; mxq -t %s --tries %d "
+             "--concurrency %d (one run each)" % (
+                 r0["domains"], r0["healthy"], r0["dead"], r0["servfail"],
+                 a.survey_address, a.survey_timeout, a.survey_tries,
+                 a.survey_concurrency), "",
+             "| tool | healthy right | dead: timeout | SERVFAIL: servfail | "
+             "wall s | domains/s | one dead question s | window | dead "
+             "alone must cost s | wall / must cost | packets per dead name "
+             "| queries per healthy name | CPU ms/domain | peak RSS MB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+             "---:|---:|"]
+    for r in rows:
+        lines.append("| %s | %d/%d | %d/%d | %d/%d | %.1f | %.0f | %.2f | "
+                     "%d | %.1f | %s | %.1f | %.2f | %.4f | %.1f |" % (
+                         r["tool"], r["healthy_right"], r["healthy"],
+                         r["dead_timeout"], r["dead"], r["servfail_ok"],
+                         r["servfail"], r["wall_s"], r["rate"],
+                         r["dead_question_s"], r["window"],
+                         r["must_cost_s"], "%.2fx" % r["wall_over_must"]
+                         if r["wall_over_must"] else "-",
+                         r["dead_packets_per_name"],
+                         r["queries_per_healthy"], r["cpu_ms_per_domain"],
+                         r["maxrss_mb"]))
+    lines.append("")
+    for r in rows:
+        lines.append("- %s: %s; dead names: %s; SERVFAIL names: %s" % (
+            r["tool"], r["note"],
+            ", ".join("%d %s" % (v, k) for k, v in
+                      sorted(r["dead_outcomes"].items())),
+            ", ".join("%d %s" % (v, k) for k, v in
+                      sorted(r["servfail_outcomes"].items()))))
+    return "\n".join(lines)
 
 
 def fmt_sweep(rows, title):
@@ -819,8 +1248,9 @@ def fmt_rtt(res):
     return "\n".join(lines)
 
 
-def fmt_dnsperf(res, mxq_qpd):
-    lines = ["knotd's own ceiling (dnsperf, same query mix)", "",
+def fmt_dnsperf(res, mxq_qpd, where=""):
+    lines = ["knotd's own ceiling (dnsperf, same query mix)%s" % (
+        ", " + where if where else ""), "",
              "| clients/threads | max outstanding | seconds | queries/s | "
              "lost | = domains/s at mxq's queries/domain |",
              "|---:|---:|---:|---:|---:|---:|"]
@@ -836,7 +1266,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true",
                    help="scaled down: 2,000 names, 20,000 for the RSS run, "
-                        "a sample of 100 for dig/kdig, one run each")
+                        "a sample of 100 for dig/kdig, one run each, no "
+                        "survey (a dead name alone costs adnshost 30 s)")
     p.add_argument("--count", type=int, help="names in the batch "
                    "(default 10000)")
     p.add_argument("--big-count", type=int, help="names for the mxq-only "
@@ -865,6 +1296,44 @@ def parse_args(argv):
                    help="seed of the generated zones")
     p.add_argument("--mxq", default=os.path.join(ROOT, "mxq"),
                    help="the binary to measure (copied first)")
+    p.add_argument("--baseline", metavar="BINARY",
+                   help="another mxq binary (copied first) measured in the "
+                        "same batch rounds (-s, -j, --no-additional, "
+                        "--unordered), e.g. the previous tree's")
+    p.add_argument("--baseline-name", default="baseline",
+                   help="its label in the tables (default baseline)")
+    p.add_argument("--udp-workers", default="0,1",
+                   help="knotd configurations for the batch, comma-"
+                        "separated: its udp-workers and tcp-workers, 0 = "
+                        "knotd's default (one per CPU); the first also "
+                        "serves dnsperf, the delay proxy, the survey and "
+                        "the sweep, each further one runs the batch (mxq, "
+                        "baseline, adnshost) and dnsperf again "
+                        "(default 0,1)")
+    p.add_argument("--survey", dest="survey", action="store_true",
+                   default=None, help="run the survey (default: yes, but "
+                   "not with --quick)")
+    p.add_argument("--no-survey", dest="survey", action="store_false",
+                   help="skip the survey")
+    p.add_argument("--survey-only", action="store_true",
+                   help="run only the survey")
+    p.add_argument("--survey-count", type=int, default=None,
+                   help="names in the survey (default --count)")
+    p.add_argument("--survey-dead", type=float, default=0.10,
+                   help="share of dead names in it (default 0.10)")
+    p.add_argument("--survey-servfail", type=float, default=0.05,
+                   help="share of SERVFAIL names in it (default 0.05)")
+    p.add_argument("--survey-timeout", default="3",
+                   help="mxq -t in the survey (default 3: with --tries 10, "
+                        "30 s per dead question, as adns' 15 tries of 2 s)")
+    p.add_argument("--survey-tries", type=int, default=10,
+                   help="mxq --tries in the survey (default 10, mxq's most)")
+    p.add_argument("--survey-concurrency", type=int, default=150,
+                   help="mxq --concurrency in the survey (default 150, "
+                        "mxq's default)")
+    p.add_argument("--survey-address", default="127.0.53.2",
+                   help="loopback address for the survey's proxy on port "
+                        "53 (default 127.0.53.2)")
     p.add_argument("--no-peers", action="store_true",
                    help="skip adnshost, dig and kdig")
     p.add_argument("--no-rtt", action="store_true",
@@ -891,6 +1360,21 @@ def parse_args(argv):
                                 ).split(",")]
     if not ipaddress.ip_address(a.address).is_loopback:
         p.error("--address must be a loopback address")
+    if not ipaddress.ip_address(a.survey_address).is_loopback or \
+            a.survey_address == a.address:
+        p.error("--survey-address must be another loopback address")
+    try:
+        a.udp_workers = [int(x) for x in a.udp_workers.split(",")]
+    except ValueError:
+        p.error("--udp-workers: a comma-separated list of numbers")
+    if not a.udp_workers or any(w < 0 for w in a.udp_workers):
+        p.error("--udp-workers: numbers from 0")
+    if a.survey is None:
+        a.survey = not q
+    a.survey = a.survey or a.survey_only
+    a.survey_count = a.survey_count or a.count
+    if a.baseline and not os.access(a.baseline, os.X_OK):
+        p.error("--baseline: %s is not executable" % a.baseline)
     return a
 
 
@@ -909,19 +1393,35 @@ def main(argv=None):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        ver = versions(b.mxq)
+        ver = versions(b.mxq, b.baseline)
         b.results["machine"] = ver
-        d = b.gen("batch", a.count, "bench")
-        b.start_knot([os.path.join(d, "zones"),
-                      os.path.join(ROOT, "examples", "zones")])
-        b.batch(d)
-        if not a.no_dnsperf:
-            b.dnsperf(d)
-        if not a.no_rtt:
-            b.rtt()
-            b.rtt_sweep(d)
-        b.stop_knot()
-        if a.big_count > 0:
+        d = b.gen("batch", a.count, "bench", survey=a.survey)
+        zone_dirs = [os.path.join(d, "zones"),
+                     os.path.join(ROOT, "examples", "zones")]
+        for k, w in enumerate([] if a.survey_only else a.udp_workers):
+            b.start_knot(zone_dirs, w)
+            if k == 0:
+                b.batch(d)
+                if not a.no_dnsperf:
+                    b.dnsperf(d)
+                if not a.no_rtt:
+                    b.rtt()
+                    b.rtt_sweep(d)
+            else:
+                more = {"udp_workers": w, "batch": "batch.%d" % k,
+                        "dnsperf": "dnsperf.%d" % k}
+                b.results[more["batch"]] = []
+                b.results[more["dnsperf"]] = []
+                b.results["more"].append(more)
+                b.batch(d, more["batch"], full=False)
+                if not a.no_dnsperf:
+                    b.dnsperf(d, more["dnsperf"])
+            b.stop_knot()
+        if a.survey:
+            b.start_knot(zone_dirs, a.udp_workers[0])
+            b.survey(d)
+            b.stop_knot()
+        if a.big_count > 0 and not a.survey_only:
             shutil.rmtree(d, ignore_errors=True)
             d = b.gen("big", a.big_count, "big")
             b.start_knot([os.path.join(d, "zones")])
@@ -942,21 +1442,58 @@ def main(argv=None):
     print("\nmxq benchmark, %s; %d CPUs (%s), kernel %s" % (
         ver["date"], ver["nproc"], ver["cpu"], ver["kernel"]))
     print("%s, tree %s; knot %s, adns-tools %s, bind9-dnsutils %s, "
-          "knot-dnsutils %s, dnsperf %s\n" % (
+          "knot-dnsutils %s, dnsperf %s" % (
               ver["mxq"], ver["commit"], ver["knot"], ver["adns-tools"],
                             ver["bind9-dnsutils"], ver["knot-dnsutils"],
                             ver["dnsperf"]))
-    print(fmt_batch(res["batch"], "Batch: %d synthetic names against knotd "
-                    "on loopback (median of %d runs for mxq and adnshost)"
-                    % (a.count, a.repeats)))
-    print()
-    print(fmt_sweep(res["sweep"], "mxq -s, concurrency sweep, %d names "
-                    "on loopback" % a.count))
+    print("mxq measured: %s (sha256 %s)%s\n" % (
+        os.path.abspath(a.mxq), ver["mxq_sha256"],
+        "; baseline [%s]: %s (sha256 %s)" % (
+            a.baseline_name, os.path.abspath(a.baseline),
+            ver["baseline_sha256"]) if a.baseline else ""))
+
+    if res.get("load"):
+        print("Load average (1, 5, 15 min) before each section (the "
+              "machine is shared): %s\n" % "; ".join(
+                  "%s %s" % tuple(x) for x in res["load"]))
+
+    def workers(w):
+        return "knotd with %s" % ("its default workers (one UDP worker "
+                                  "per CPU)" if not w else
+                                  "%d UDP worker%s" % (w, "s" if w > 1
+                                                       else ""))
+    if res["batch"]:
+        print(fmt_batch(res["batch"], "Batch: %d synthetic names against "
+                        "knotd on loopback, %s (median of %d runs for mxq "
+                        "and adnshost)" % (a.count, workers(a.udp_workers[0]),
+                                           a.repeats)))
+        if a.baseline:
+            print()
+            print(fmt_compare(res["batch"], a.baseline_name,
+                              workers(a.udp_workers[0])))
+        print()
+        print(fmt_sweep(res["sweep"], "mxq -s, concurrency sweep, %d names "
+                        "on loopback" % a.count))
+    for more in res["more"]:
+        print()
+        print(fmt_batch(res[more["batch"]], "Batch again: %d names, %s "
+                        "(median of %d runs)" % (
+                            a.count, workers(more["udp_workers"]),
+                            a.repeats)))
+        if a.baseline:
+            print()
+            print(fmt_compare(res[more["batch"]], a.baseline_name,
+                              workers(more["udp_workers"])))
     if res["dnsperf"]:
         qpd = next((r["queries_per_domain"] for r in res["batch"]
                     if r["tool"] == "mxq -s"), None)
         print()
-        print(fmt_dnsperf(res["dnsperf"], qpd))
+        print(fmt_dnsperf(res["dnsperf"], qpd, workers(a.udp_workers[0])))
+        for more in res["more"]:
+            if res[more["dnsperf"]]:
+                print()
+                print(fmt_dnsperf(res[more["dnsperf"]], qpd,
+                                  workers(more["udp_workers"])))
     if res["rtt"]:
         print()
         print(fmt_rtt(res))
@@ -966,6 +1503,9 @@ def main(argv=None):
                         "names through the delay proxy (%.1f ms RTT)" % (
                             res["rtt_sweep"][0]["domains"],
                             res.get("rtt_ms", 0))))
+    if res["survey"]:
+        print()
+        print(fmt_survey(res["survey"], a))
     if res["big"]:
         print()
         print(fmt_batch(res["big"], "mxq alone, %d names (one run each)"
