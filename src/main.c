@@ -39,6 +39,7 @@ main(int argc, char **argv)
 	struct run *run = NULL;
 	enum mxq_status st;
 	int exit_code = MXQ_EXIT_ROUTE;
+	int said = 0;	/* the failure was reported where it happened */
 
 	setlocale(LC_ALL, "");
 	st = cli_parse(argc, argv, &o);
@@ -64,15 +65,24 @@ main(int argc, char **argv)
 	memset(&fmt, 0, sizeof(fmt));
 	fmt.cfg = o.fmt;
 	fmt.out = stdout;
+	/*
+	 * resolver_new and probe_new say what failed (resolv.conf, the CA
+	 * file, libcurl, ...) before they return MXQ_EINTERNAL or
+	 * MXQ_EUSAGE; "internal error" after that would say nothing more.
+	 */
 	st = resolver_new(&o.resolver, &r);
-	if (st != MXQ_OK)
+	if (st != MXQ_OK) {
+		said = st == MXQ_EINTERNAL;
 		goto out;
+	}
 	fmt.cfg.server = resolver_server_text(r, 0);
 	o.lookup.deadline_ms = (double)MAIN_DEADLINE_ROUNDS *
 	    o.resolver.timeout_ms * o.resolver.tries *
 	    (double)resolver_nservers(r);
-	if (o.smtp && (st = probe_new(&o.probe, r, &probe)) != MXQ_OK)
+	if (o.smtp && (st = probe_new(&o.probe, r, &probe)) != MXQ_OK) {
+		said = st == MXQ_EINTERNAL;
 		goto out;
+	}
 	o.lookup.probe = probe;
 	if ((st = run_new(&o.run, &fmt, &run)) != MXQ_OK ||
 	    (st = lookup_new(&o.lookup, r, run_done, run, &l)) != MXQ_OK)
@@ -89,7 +99,7 @@ out:
 	if (st != MXQ_OK) {
 		if (st == MXQ_EIO)
 			msg_err("stdout: write error");
-		else if (st != MXQ_EUSAGE)
+		else if (st != MXQ_EUSAGE && !said)
 			msg_err("%s", status_message(st));
 		exit_code = status_exit_worst((enum mxq_exit)exit_code,
 		    status_exit_code(st));

@@ -13,7 +13,9 @@ and one that must not (insecure TLSA).
 """
 
 import json
+import os
 import shutil
+import subprocess
 import time
 
 import pytest
@@ -580,3 +582,41 @@ def test_ehlo_name_is_sent(run_smtp, smtp):
                                          kind="ehlo")]
     assert names and all("probe.example" in json.dumps(n) for n in names), \
         names
+
+
+def _libcurl_path():
+    """Where the dynamic linker finds libcurl.so.4 (ldconfig's cache)."""
+    try:
+        out = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True,
+                             text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("libcurl.so.4 ") and "=>" in line:
+            return os.path.realpath(line.split("=>", 1)[1].strip())
+    return None
+
+
+def test_libcurl_that_cannot_be_loaded_is_said(mxq_bin):
+    """mxq is not linked with libcurl: --smtp loads it.  When that fails
+    (here /dev/null mounted over it, in a mount namespace of its own), the
+    run stops at once with one line that says so and exit status 4, and
+    a run without --smtp never notices."""
+    lib = _libcurl_path()
+    if lib is None or os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root, unshare and libcurl.so.4 in ldconfig's cache")
+    script = ('mount --bind /dev/null "$1" || exit 97; shift; "$@"; '
+              'echo "rc=$?" >&2')
+    base = ["unshare", "-m", "sh", "-c", script, "sh", lib, mxq_bin,
+            "@127.0.0.1", "-p", "9", "-t", "0.2", "--tries", "1"]
+    r = subprocess.run(base + ["--smtp", "--private", "smtp.test"],
+                       capture_output=True, text=True, timeout=30)
+    if "rc=" not in r.stderr:
+        pytest.skip("cannot mount in a mount namespace here: %r" % r.stderr)
+    assert r.stdout == "", r
+    assert r.stderr.splitlines() == [
+        "mxq: libcurl: cannot load libcurl.so.4", "rc=4"], r
+    r = subprocess.run(base + ["--version"], capture_output=True, text=True,
+                       timeout=30)
+    assert r.stderr.strip() == "rc=0" and r.stdout.startswith("mxq "), r
