@@ -461,16 +461,54 @@ first_failed(const struct mx_domain *d)
 	return &d->ex[0];
 }
 
+/*
+ * An exchange whose addresses the internet cannot reach while one family's
+ * lookup failed (the route is unknown for it), with that failure in
+ * words; NULL if none.
+ */
+static const struct mx_exchange *
+unreachable_partial(const struct mx_domain *d, const char **why)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < d->nex; i++) {
+		const struct mx_exchange *e = &d->ex[i];
+		const struct mx_family *f[2] = { &e->fam4, &e->fam6 };
+
+		if ((e->warn & (MX_W_NOPUBLIC | MX_W_PARTIAL)) !=
+		    (MX_W_NOPUBLIC | MX_W_PARTIAL))
+			continue;
+		for (k = 0; k < 2; k++)
+			if (f[k]->asked && f[k]->status != MXQ_OK &&
+			    status_exit_code(f[k]->status) != MXQ_EXIT_NOROUTE) {
+				*why = f[k]->message != NULL ? f[k]->message :
+				    status_message(f[k]->status);
+				return e;
+			}
+	}
+	return NULL;
+}
+
 /* Set d->message, when the lookup left it empty, for a verdict. */
 static void
 set_message(struct mx_domain *d, size_t real, size_t failed)
 {
 	char buf[WIRE_TEXT_MAX + 512];
+	const struct mx_exchange *p;
+	const char *why = NULL;
 	size_t i;
 
 	if (d->message != NULL || d->verdict == MX_V_ROUTE ||
 	    d->verdict == MX_V_IMPLICIT || d->verdict == MX_V_LISTED)
 		return;
+	if (d->verdict == MX_V_UNKNOWN && failed == 0 &&
+	    (p = unreachable_partial(d, &why)) != NULL) {
+		snprintf(buf, sizeof(buf), "mail route unknown: no address "
+		    "the internet can reach, and %s: %s", p->text, why);
+		mx_set_string(&d->message, buf);
+		return;
+	}
 	if (d->verdict == MX_V_NOADDR && real == 0) {
 		for (i = 0; i < d->nex && d->ex[i].pref == 0; i++)
 			;
@@ -669,7 +707,11 @@ mx_domain_finish(struct mx_domain *d)
 		if (d->ex[i].naddr > 0 && !reachable(d, &d->ex[i])) {
 			/* Addresses, but a sender on the internet has none. */
 			d->ex[i].warn |= MX_W_NOPUBLIC;
-			any_special = 1;
+			/* The family that failed may hold one it can reach. */
+			if (d->ex[i].warn & MX_W_PARTIAL)
+				any_temp = 1;
+			else
+				any_special = 1;
 		} else if (d->ex[i].naddr > 0) {
 			any_addr = 1;
 		} else if (d->resolved &&

@@ -313,6 +313,11 @@ as from an authoritative server), AA is 1 unless the row says otherwise::
                           not a null MX)                              looked up): no route; exit 1
     twopref     MX        MX 10 and MX 20, both                       two exchange entries (one per
                           mx.twopref-host.fault.test.                 record), same addresses; exit 0
+    privhalf    all       A 10.9.8.7 (private: not reachable from     the AAAA that never came may be
+                          the internet); AAAA never answered; MX      an address the internet reaches:
+                          NODATA (the implicit MX)                    route unknown, never "no route
+                                                                      from the internet"; exit 3
+    privhalfmx  MX        MX 10 privhalf.fault.test.                  the same for an exchange; exit 3
 """
 
 import argparse
@@ -354,6 +359,8 @@ T_CNAME, T_SOA, T_NS = dns.rdatatype.CNAME, dns.rdatatype.SOA, dns.rdatatype.NS
 ADDR4 = "192.31.196.1"
 ADDR6 = "2001:4:112::1"
 POISON4 = "192.175.48.66"
+# Data only, never contacted: an address the internet cannot reach.
+PRIVATE4 = "10.9.8.7"
 TTL = 300
 OUR_PAYLOAD = 1232
 SLOW_DELAY = 1.5
@@ -1003,6 +1010,18 @@ def _h_live(ctx):
     return _mx_answer(ctx, [(10, "mx.%s.fault.test." % ctx.label)])
 
 
+def _h_privhalf(ctx):
+    """A private address, and an AAAA question never answered."""
+    if ctx.qtype == T_AAAA:
+        return None
+    r = _response(ctx)
+    if ctx.qtype == T_A:
+        r.answer.append(_rrset(ctx.qname, T_A, TTL, _a(PRIVATE4)))
+    else:
+        _soa_authority(r)
+    return r
+
+
 CONDITIONS = {
     # name: handler (live<N> and dead<N>: see _handler)
     "referral": _h_referral,
@@ -1030,6 +1049,8 @@ CONDITIONS = {
     "lonedot": lambda c: _mx_answer(c, [(10, ".")]),
     "twopref": lambda c: _mx_answer(c, [(10, "mx.twopref-host.fault.test."),
                                         (20, "mx.twopref-host.fault.test.")]),
+    "privhalf": _h_privhalf,
+    "privhalfmx": lambda c: _mx_answer(c, [(10, "privhalf.fault.test.")]),
 }
 _LIVE = re.compile(r"live[0-9]+")
 _DEAD = re.compile(r"dead[0-9]+")

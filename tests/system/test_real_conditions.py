@@ -930,3 +930,25 @@ def test_every_condition_has_a_test():
     missing -= {"flakyhost"}
     assert not missing, sorted(missing)
     assert "live%d.fault.test" in text and "dead%d.fault.test" in text
+
+
+@pytest.mark.parametrize("name", ["privhalf.fault.test",
+                                  "privhalfmx.fault.test"])
+def test_private_address_and_a_family_unknown_is_no_verdict(run_fault, name):
+    """Only a private address came, and the AAAA question timed out: the
+    missing AAAA may be an address the internet reaches, so the route is
+    unknown (exit 3), never "no route from the internet" (exit 1); the
+    implicit MX (privhalf) and an exchange (privhalfmx) alike."""
+    res = run_fault("-j", "-t", "0.3", "--tries", "1", name)
+    assert res.rc == 3, res
+    objs = check_json(res)
+    o = objs[0]
+    assert o["verdict"] == "unknown" and o["status"] != "unroutable", o
+    e = o["exchanges"][0]
+    assert [a["address"] for a in e["addresses"]] == ["10.9.8.7"], o
+    # The exchange's own words stay: the address it has is private.
+    assert "no-public-address" in e["warnings"], o
+    assert "reach" in o["message"] and "time" in o["message"], o
+    res = run_fault("-t", "0.3", "--tries", "1", name)
+    assert res.rc == 3, res
+    assert "no mail route" not in res.out, res
